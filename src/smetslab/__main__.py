@@ -1,0 +1,3 @@
+from smetslab.interfaces.cli import run
+
+run()

@@ -1,0 +1,88 @@
+"""The ``smetslab`` command line: one typer app with a sub-app per area.
+
+Error contract (STYLE.md): a ``SmetslabError`` or a usage error (bad flag, bad value) prints one
+line ``error: ...`` on stderr and exits 2 (bad input) or 1 (a run that failed); anything else is a
+bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import typer
+
+from smetslab import __version__
+from smetslab.errors import SmetslabError
+from smetslab.interfaces.commands import COMMAND_MODULES
+
+try:  # typer >= 0.24 vendors click as typer._click; older typer uses click itself
+    from typer._click import exceptions as _cx
+except ImportError:  # pragma: no cover
+    from click import exceptions as _cx  # type: ignore[no-redef]
+
+_UsageError = _cx.UsageError
+_NoArgsIsHelp = getattr(_cx, "NoArgsIsHelpError", None)
+_Abort = typer.Abort
+
+app = typer.Typer(
+    name="smetslab",
+    help="SMETS2 prepayment premises emulator with real GBCS security, and a fleet model of no-WAN options.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"smetslab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """SMETS2 prepayment premises emulator and no-WAN option comparison."""
+
+
+for _module in COMMAND_MODULES:
+    _module.register(app)
+
+
+def _usage_line(exc: _cx.UsageError) -> str:
+    where = exc.ctx.command_path if exc.ctx is not None else "smetslab"
+    return f"error: {where}: {exc.format_message()} (see '{where} --help')"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script. Returns the process exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = app(args=args, prog_name="smetslab", standalone_mode=False)
+    except _UsageError as exc:
+        if _NoArgsIsHelp is not None and isinstance(exc, _NoArgsIsHelp):
+            print(exc.format_message())  # the help text a bare group invocation asks for
+            return 0
+        print(_usage_line(exc), file=sys.stderr)
+        return 2
+    except SmetslabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except _Abort:
+        print("error: aborted", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+    code = result if isinstance(result, int) else 0
+    return code
+
+
+def run() -> None:  # pragma: no cover - thin wrapper for ``python -m``
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

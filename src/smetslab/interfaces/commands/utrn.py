@@ -1,0 +1,11 @@
+"""`smetslab utrn ...` commands."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="utrn commands", no_args_is_help=True)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="utrn")

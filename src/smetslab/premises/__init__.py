@@ -1,0 +1,1 @@
+"""smetslab.premises."""
