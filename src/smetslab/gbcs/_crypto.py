@@ -7,7 +7,9 @@ read as GBCS/ZigBee logic rather than library calls. Keys cross the boundary as 
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, InvalidTag, UnsupportedAlgorithm
@@ -18,6 +20,9 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.x509.name import _ASN1Type
+from cryptography.x509.oid import NameOID
 
 from smetslab.errors import AuthenticationError, InputError
 
@@ -28,6 +33,7 @@ __all__ = [
     "ecdh",
     "kdf_one_step_sha256",
     "gcm_tag",
+    "gcm_tag_oneshot",
     "gcm_encrypt",
     "gcm_decrypt",
     "ecdsa_sign_raw",
@@ -41,6 +47,14 @@ __all__ = [
     "public_key_pem",
     "public_key_der",
     "load_public_der",
+    # test PKI (keygen)
+    "private_key_from_seed",
+    "CertificateFacts",
+    "build_ca_certificate",
+    "build_organisation_certificate",
+    "build_device_certificate",
+    "certificate_pem",
+    "certificate_facts",
 ]
 
 PublicKey = ec.EllipticCurvePublicKey
@@ -68,6 +82,12 @@ def gcm_tag(key: bytes, iv: bytes, aad: bytes) -> bytes:
     enc.authenticate_additional_data(aad)
     enc.finalize()
     return enc.tag
+
+
+def gcm_tag_oneshot(key: bytes, iv: bytes, aad: bytes) -> bytes:
+    """Same result as ``gcm_tag`` (12-byte IV) through the one-shot AEAD API: about 6x faster per call,
+    which is what bulk UTRN issue/verify spends most of its time on."""
+    return AESGCM(key).encrypt(iv, b"", aad)
 
 
 def gcm_encrypt(key: bytes, iv: bytes, aad: bytes, plaintext: bytes, tag_len: int = 12) -> tuple[bytes, bytes]:
@@ -180,3 +200,135 @@ def public_key_pem(public: PublicKey) -> bytes:
 
 def public_key_der(public: PublicKey) -> bytes:
     return public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+# -- test PKI: SMKI-shaped certificates (DOMAIN.md §5.2), used by gbcs.keygen ------------------------
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_OID_HARDWARE_MODULE_NAME = x509.ObjectIdentifier("1.3.6.1.5.5.7.8.4")
+# hwType inside the device certificates' HardwareModuleName, as found in the RTDS device certificates.
+_HW_TYPE_DER = bytes.fromhex("060D2A863A0001848FB90F01020201")
+_NOT_AFTER = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.UTC)  # as RTDS device certs
+
+
+def private_key_from_seed(seed: bytes) -> PrivateKey:
+    """A P-256 private key derived from ``seed`` (SHA-256, reduced mod n): reproducible TEST keys only."""
+    scalar = int.from_bytes(hashlib.sha256(b"smetslab test key|" + seed).digest(), "big") % (_P256_ORDER - 1) + 1
+    return ec.derive_private_key(scalar, _CURVE)
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateFacts:
+    """What a GBCS (SMKI-shaped) certificate says about its holder."""
+
+    eui: bytes | None  # from x500UniqueIdentifier (organisations) or hardwareModuleName (devices)
+    role: int | None  # organisation role from OU (2 hex digits); None for device certificates
+    usage: str | None  # "ds" (digitalSignature), "ka" (keyAgreement), "ca" (keyCertSign) or None
+    device: bool  # empty subject + hardwareModuleName
+    subject: str
+    issuer: str
+
+
+def _usage_extension(usage: str) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=usage == "ds", content_commitment=False, key_encipherment=False,
+        data_encipherment=False, key_agreement=usage == "ka", key_cert_sign=usage == "ca",
+        crl_sign=usage == "ca", encipher_only=False, decipher_only=False)
+
+
+def _sign(subject: x509.Name, public: PublicKey, issuer_key: PrivateKey, issuer: Certificate | None,
+          not_before: datetime.datetime, serial: int, usage: str,
+          extra: list[tuple[x509.ExtensionType, bool]]) -> Certificate:
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.subject if issuer is not None else subject)
+        .public_key(public)
+        .serial_number(serial)
+        .not_valid_before(not_before)
+        .not_valid_after(_NOT_AFTER)
+        .add_extension(_usage_extension(usage), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+            issuer_key.public_key()), critical=False)
+    )
+    for ext, critical in extra:
+        builder = builder.add_extension(ext, critical=critical)
+    return builder.sign(issuer_key, _SHA256)
+
+
+def build_ca_certificate(private: PrivateKey, *, common_name: str, role: int, issuer_key: PrivateKey | None,
+                         issuer: Certificate | None, not_before: datetime.datetime, serial: int) -> Certificate:
+    """A CA certificate (self-signed when ``issuer`` is None); OU carries the role (0 root, 7 issuing)."""
+    subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"{role:02X}"),
+                         x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    signer = issuer_key if issuer_key is not None else private
+    return _sign(subject, private.public_key(), signer, issuer, not_before, serial, "ca",
+                 [(x509.BasicConstraints(ca=True, path_length=None if issuer is None else 0), True)])
+
+
+def build_organisation_certificate(public: PublicKey, *, eui: bytes, role: int, usage: str,
+                                   issuer_key: PrivateKey, issuer: Certificate,
+                                   not_before: datetime.datetime, serial: int) -> Certificate:
+    """Organisation certificate: OU = role as 2 hex digits, x500UniqueIdentifier = EUI (a BIT STRING)."""
+    subject = x509.Name([
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"{role:02X}"),
+        # BIT STRING value: leading "unused bits" octet 00, then the 8 EUI bytes (as in RTDS)
+        x509.NameAttribute(NameOID.X500_UNIQUE_IDENTIFIER, b"\x00" + bytes(eui), _ASN1Type.BitString),
+    ])
+    return _sign(subject, public, issuer_key, issuer, not_before, serial, usage, [])
+
+
+def build_device_certificate(public: PublicKey, *, eui: bytes, usage: str, issuer_key: PrivateKey,
+                             issuer: Certificate, not_before: datetime.datetime, serial: int) -> Certificate:
+    """Device certificate: empty subject, EUI in SubjectAltName otherName hardwareModuleName (critical)."""
+    hw_serial = b"\x04\x08" + bytes(eui)
+    body = _HW_TYPE_DER + hw_serial
+    hw_module_name = b"\x30" + bytes((len(body),)) + body  # SEQUENCE { hwType OID, hwSerialNum OCTET STRING }
+    san = x509.SubjectAlternativeName([x509.OtherName(_OID_HARDWARE_MODULE_NAME, hw_module_name)])
+    return _sign(x509.Name([]), public, issuer_key, issuer, not_before, serial, usage, [(san, True)])
+
+
+def certificate_pem(cert: Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _hw_serial(der: bytes) -> bytes | None:
+    # HardwareModuleName ::= SEQUENCE { hwType OBJECT IDENTIFIER, hwSerialNum OCTET STRING }, short lengths
+    if len(der) < 4 or der[0] != 0x30 or der[2] != 0x06:
+        return None
+    at = 4 + der[3]
+    if at + 2 > len(der) or der[at] != 0x04 or at + 2 + der[at + 1] != len(der):
+        return None
+    return der[at + 2 :]
+
+
+def certificate_facts(cert: Certificate) -> CertificateFacts:
+    """EUI, role, usage of a certificate, read the way DOMAIN.md §5.2 describes them."""
+    eui: bytes | None = None
+    role: int | None = None
+    for attr in cert.subject.get_attributes_for_oid(NameOID.X500_UNIQUE_IDENTIFIER):
+        if isinstance(attr.value, bytes) and len(attr.value) == 9:
+            eui = attr.value[1:]
+    for attr in cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME):
+        text = attr.value if isinstance(attr.value, str) else ""
+        if len(text) == 2 and all(c in "0123456789abcdefABCDEF" for c in text):
+            role = int(text, 16)
+    device = False
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        san = None
+    if san is not None:
+        for name in san.get_values_for_type(x509.OtherName):
+            if name.type_id == _OID_HARDWARE_MODULE_NAME:
+                serial = _hw_serial(name.value)
+                if serial is not None and len(serial) == 8:
+                    eui, device = serial, True
+    usage: str | None = None
+    try:
+        ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+        usage = "ca" if ku.key_cert_sign else "ds" if ku.digital_signature else "ka" if ku.key_agreement else None
+    except x509.ExtensionNotFound:
+        pass
+    return CertificateFacts(eui=eui, role=None if device else role, usage=usage, device=device,
+                            subject=cert.subject.rfc4514_string(), issuer=cert.issuer.rfc4514_string())
