@@ -32,6 +32,7 @@ from typing import Literal
 
 from smetslab.errors import AuthenticationError, InputError
 from smetslab.gbcs import _crypto
+from smetslab.gbcs.kdf import ALGORITHM_ID, KDFMode, other_info
 from smetslab.gbcs.keystore import KeyId, Keystore, KeyUsage
 from smetslab.units import EUI64, parse_eui
 
@@ -93,7 +94,6 @@ _STEPS = tuple(tuple(tuple(_D[acc][_P[(4 + i) % 8][d]] for d in range(10)) for a
                for i in range(19))
 _DIGIT_VALUE = bytes.maketrans(b"0123456789", bytes(range(10)))
 
-_KDF_ALGORITHM_ID = bytes.fromhex("60857406080300")
 _CRA_COMMAND = 0x01  # a UTRN MAC is keyed exactly like a GBCS command MAC (DOMAIN.md §1.5 step 3)
 _AAD_PREFIX = bytes.fromhex("110000000000")
 _SEPARATORS = re.compile(r"[\s\-]")
@@ -225,8 +225,8 @@ class MACInputs:
 
 
 def _other_info(supplier: bytes, meter: bytes, counter: int) -> bytes:
-    return (_KDF_ALGORITHM_ID + supplier + b"\x09" + bytes((_CRA_COMMAND,))
-            + counter.to_bytes(8, "big") + meter)
+    # The UTRN key is derived exactly as for a GBCS command MAC (DOMAIN.md §1.5 step 3).
+    return other_info(supplier, KDFMode.COMMAND, counter, meter)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -256,9 +256,9 @@ def mac_inputs(keystore: Keystore, supplier: EUI64 | str, meter: EUI64 | str, co
 def _mac32(z: bytes, supplier: bytes, meter: bytes, counter: int, hi32: int) -> bytes:
     c8 = counter.to_bytes(8, "big")
     key = _crypto.kdf_one_step_sha256(
-        z, _KDF_ALGORITHM_ID + supplier + b"\x09\x01" + c8 + meter)
+        z, ALGORITHM_ID + supplier + b"\x09\x01" + c8 + meter)
     aad = _AAD_PREFIX + supplier + meter + b"\x01" + c8 + hi32.to_bytes(4, "big")
-    tag = _crypto.gcm_tag_oneshot(key, supplier + b"\x00\x00\x00\x00", aad)
+    tag = _crypto.gcm_tag(key, supplier + b"\x00\x00\x00\x00", aad)
     return tag[12:16]  # the LAST 4 bytes, not GCM's usual truncation
 
 
