@@ -1,0 +1,164 @@
+"""How the devices apply ``smetslab.policy``, plus the few rules the policy package does not have yet.
+
+The windows (``policy.windows``), the option catalogue and its combinations (``policy.options``) and
+the post-verification top-up rules (``policy.topup``: counter cache size, lockout thresholds, credit
+limits) come from ``smetslab.policy`` - defined once for the emulator and the fleet model. This
+module binds them to the devices through two explicit integration points:
+
+- ``JoinWindowPolicy.local_join_permitted(...)``: called by ``devices.chf`` for every local (non-DCC)
+  join;
+- ``TopUpAcceptance``: read by ``devices._topup``.
+
+TO MOVE INTO smetslab.policy (rules the policy package does not provide yet; each marked below):
+- which device types a local join may admit, per local-pairing mechanism, and the hub-button window
+  length (``JoinWindowPolicy``);
+- the stale-counter rule and smallest-first eviction that make the counter cache at-most-once
+  (``TopUpAcceptance.reject_below_cache``), the routes a lockout watches, where the lockout gate sits,
+  and which refusals count as failures (``TopUpAcceptance.lockout_*``).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Literal
+
+from smetslab.devices._common import MANUAL_ROUTES, DeviceType, TopUpRoute
+from smetslab.errors import InputError
+from smetslab.policy import options as policy_options
+from smetslab.policy import windows as policy_windows
+from smetslab.policy.topup import CounterCachePolicy, CreditLimits, LockoutPolicy
+
+__all__ = [
+    "HHT_INTER_PAN_WINDOW_S",
+    "HUB_BUTTON_WINDOW_S",
+    "CountedFailure",
+    "TopUpAcceptance",
+    "JoinWindowPolicy",
+]
+
+HHT_INTER_PAN_WINDOW_S = policy_windows.HHT_WINDOW_S
+"""The CH opens inter-PAN communication for 60 minutes after power-on (DOMAIN.md §3.6)."""
+
+HUB_BUTTON_WINDOW_S = 300.0
+"""TO MOVE INTO smetslab.policy. DESIGN.md says only "a short local-join window"; 5 minutes is our
+assumption (the same length as an alternating window)."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Top-up acceptance (DOMAIN.md §1.8, §5.3)
+# --------------------------------------------------------------------------------------------------
+
+
+class CountedFailure(enum.Enum):
+    """Which refusals count towards the manual-entry lockout (``TopUpAcceptance.lockout_counts``)."""
+
+    FORMAT = "FORMAT"  # wrong length/characters, check digit, offset, undefined fields
+    NOT_AUTHENTIC = "NOT_AUTHENTIC"
+    DUPLICATE = "DUPLICATE"
+    LIMIT = "LIMIT"  # value or balance limits
+
+
+@dataclass(frozen=True, slots=True)
+class TopUpAcceptance:
+    """The meter's UTRN acceptance rules, each configurable.
+
+    From ``smetslab.policy.topup`` (their defaults and sources): ``cache`` (size 100), ``lockout``
+    (5 failures in 10 minutes -> 1 hour), ``limits`` (max credit per top-up, max meter balance).
+
+    Device-side switches (TO MOVE INTO smetslab.policy):
+    - ``counter_policy``: how a typed UTRN's full counter is rebuilt from its 10 bits
+      (``smetslab.gbcs.utrn.reconstruct_counter``; "low32_zero" or "track_high_bits").
+    - ``verify_mac``: False only to model a meter that skips authentication (an attack study).
+    - ``reject_below_cache``: once the cache is full, refuse a counter at or below the smallest
+      cached one, and evict the smallest counter (not the oldest) when the cache overflows. The pair
+      guarantees each counter credits at most once, even for UTRNs typed out of order; with it off
+      the cache is the policy's plain FIFO and an evicted UTRN credits again. GBCS wording not found
+      (DOMAIN.md open question 1): our choice, on by default.
+    - ``lockout_enabled``, ``lockout_routes`` (default: the manual routes, PPMID and meter keypad,
+      sharing one tally), ``lockout_gate``: ``"before_checks"`` (default: nothing about a code is
+      checked while locked, so a locked keypad is no MAC oracle) or ``"after_mac"`` (the lockout is
+      checked with the other post-verification rules, as ``policy.topup.check_top_up`` orders them);
+      ``lockout_counts``: which refusals count as failures (default: format, authenticity, duplicate -
+      not value limits, which are not the typist's fault).
+    """
+
+    cache: CounterCachePolicy = field(default_factory=CounterCachePolicy)
+    lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
+    limits: CreditLimits = field(default_factory=CreditLimits)
+    counter_policy: Literal["low32_zero", "track_high_bits"] = "low32_zero"
+    verify_mac: bool = True
+    reject_below_cache: bool = True
+    lockout_enabled: bool = True
+    lockout_routes: frozenset[TopUpRoute] = MANUAL_ROUTES
+    lockout_gate: Literal["before_checks", "after_mac"] = "before_checks"
+    lockout_counts: frozenset[CountedFailure] = frozenset(
+        {CountedFailure.FORMAT, CountedFailure.NOT_AUTHENTIC, CountedFailure.DUPLICATE})
+
+    def __post_init__(self) -> None:
+        if self.lockout_gate not in ("before_checks", "after_mac"):
+            raise InputError(f"lockout_gate {self.lockout_gate!r}: allowed 'before_checks', 'after_mac'")
+        if self.counter_policy not in ("low32_zero", "track_high_bits"):
+            raise InputError(f"counter_policy {self.counter_policy!r}: allowed 'low32_zero', 'track_high_bits'")
+
+
+# --------------------------------------------------------------------------------------------------
+# Join windows (DOMAIN.md §3.6; DESIGN.md option catalogue; smetslab.policy.windows)
+# --------------------------------------------------------------------------------------------------
+
+_LOCAL_JOINERS = frozenset({DeviceType.HHT, DeviceType.PPMID})
+
+
+@dataclass(frozen=True, slots=True)
+class JoinWindowPolicy:
+    """Decides whether the CHF may admit a *local* join (one not prepared by the DCC with CCS01).
+
+    ``option`` is a catalogue id or a combination ``"a+b"`` (``smetslab.policy.options.combine``);
+    the windows are ``smetslab.policy.windows``. A join is permitted if any mechanism in force
+    permits it (TO MOVE INTO smetslab.policy: the device types each mechanism admits):
+
+    - always: an HHT within ``hht_window_s`` (60 min) after power-on - unless ``alternating`` is in
+      force, which replaces that window (DESIGN.md: "instead of the 60-minute window");
+    - ``standing`` (secmp0037): an HHT or a PPMID at any time;
+    - ``power_cycle`` (power_cycle_window): a PPMID too, in the same 60 minutes after power-on;
+    - ``button`` (hub_button): an HHT or a PPMID within ``button_window_s`` after a button press;
+    - ``alternating`` (alternating_windows): an HHT or a PPMID in the scheduled 5-minute windows;
+    - ``preauth`` (firmware_preauth): a PPMID whose EUI and install code were pre-registered.
+
+    No other device type ever joins locally.
+    """
+
+    option: str = "baseline"
+    hht_window_s: float = HHT_INTER_PAN_WINDOW_S
+    button_window_s: float = HUB_BUTTON_WINDOW_S
+    alternating_windows_per_day: int = 1
+    alternating_window_s: float = policy_windows.ALTERNATING_WINDOW_S
+
+    def __post_init__(self) -> None:
+        policy_options.combine(self.option, "join policy option")  # InputError for an unknown id
+
+    @property
+    def mechanisms(self) -> frozenset[str]:
+        return policy_options.combine(self.option).local_pairing
+
+    def local_join_permitted(self, device_type: DeviceType, now: float, powered_on_at: float,
+                             button_pressed_at: float | None, preregistered: bool = False) -> bool:
+        """True if a local join of ``device_type`` may be admitted at ``now`` (seconds)."""
+        if device_type not in _LOCAL_JOINERS:
+            return False
+        mech = self.mechanisms
+        power_hour = bool(policy_windows.hht_window_open(now, powered_on_at, self.hht_window_s))
+        if "standing" in mech and bool(policy_windows.standing_window_open(now)):
+            return True
+        if "button" in mech and button_pressed_at is not None and bool(
+                policy_windows.button_window_open(now, button_pressed_at, self.button_window_s)):
+            return True
+        if "alternating" in mech and bool(policy_windows.alternating_window_open(
+                now, self.alternating_windows_per_day, self.alternating_window_s)):
+            return True
+        if "preauth" in mech and device_type is DeviceType.PPMID and bool(
+                policy_windows.preauthorised_join_permitted(preregistered)):
+            return True
+        if device_type is DeviceType.HHT:
+            return power_hour and "alternating" not in mech
+        return power_hour and "power_cycle" in mech
