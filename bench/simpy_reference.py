@@ -1,0 +1,268 @@
+"""A straightforward per-premises model of the fleet scenario, written with SimPy: the speed reference.
+
+Each premises, under each option, is its own discrete-event simulation: hub power-ons, an install that may
+find no WAN, WAN losses as a Poisson process, and within each no-WAN episode the PPMID loss, the replacement
+arriving, a local pairing when the option allows one, an engineer visit, credit running out and the WAN
+coming back - each an event, with the route state updated as they happen. The rules are the same
+``smetslab.policy`` functions the vectorised engine uses, called here on plain floats (which is also a check
+that the policy layer works on scalars), and the model is the one in docs/fleet-model.md: harm metrics,
+WAN-down days, join-window hours and local pairings. Costs, exposure expectations and reach are arithmetic
+on these counts in both models and are left out here.
+
+Usage: python bench/simpy_reference.py [SCENARIO] [--sample N] (prints means and the time per premises).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import time
+from collections import defaultdict
+
+import simpy
+
+from smetslab.fleet.model import ModelParams
+from smetslab.interfaces.config import load_scenario
+from smetslab.policy import routes, wan, windows
+from smetslab.policy.options import LOCAL_PAIRING_MECHANISMS, OptionEffect, combine
+
+METRICS = ("no_route_days", "self_disconnection_hours", "utrn_only_days", "wan_down_days",
+           "join_window_open_hours", "local_pairings", "engineer_visits")
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    """Knuth's method (lam is small here)."""
+    if lam <= 0:
+        return 0
+    limit, k, prod = math.exp(-lam), 0, rng.random()
+    while prod > limit:
+        k += 1
+        prod *= rng.random()
+    return k
+
+
+class Premises:
+    """One premises under one option: its draws, its route state and the accumulated metrics."""
+
+    def __init__(self, p: ModelParams, eff: OptionEffect, rng: random.Random) -> None:
+        self.p, self.eff, self.rng = p, eff, rng
+        self.env = simpy.Environment()
+        self.acc: dict[str, float] = defaultdict(float)
+        H, yrs = p.horizon_days, p.years
+        u = rng.random()
+        self.region = 0 if u < p["region.north_share"] else (
+            1 if u < p["region.north_share"] + p["region.central_share"] else 2)
+        self.risk = (p["region.north_no_wan_risk"], p["region.central_no_wan_risk"],
+                     p["region.south_no_wan_risk"])[self.region]
+        self.installed = rng.random() < 1 - math.exp(-p["incidents.installs_per_year"] * yrs)
+        self.t_install = rng.random() * H
+        self.nowan_install = self.installed and rng.random() < min(1.0, p["incidents.no_wan_at_install_prob"] * self.risk)
+        u = rng.random()
+        self.keypad = u < p["customer.meter_keypad_reachable_prob"]
+        self.hub_reachable = u < p["customer.hub_reachable_prob"]
+        self.smartphone = rng.random() < p["customer.smartphone_prob"]
+        self.broadband = rng.random() < p["customer.broadband_prob"]
+        self.wifi = rng.random() < p["deployment.wifi_ppmid_share"]
+        self.firmware = rng.random() < p["deployment.firmware_reach"]
+        self.existing_new = rng.random() < p["deployment.existing_new_hardware_share"]
+        self.spare = rng.random() < p["deployment.preauth_spare_share"]
+        self.neighbours = _poisson(rng, p["mesh.neighbours_in_range_mean"])
+        self.same = sum(rng.random() < p["mesh.same_supplier_share"] for _ in range(self.neighbours))
+        self.power_ons = 0
+
+    # -- processes -------------------------------------------------------------------------------------------
+    def power_cycles(self):  # noqa: ANN201 - SimPy generator
+        rate = self.p["incidents.hub_power_cycles_per_year"] / 365.0
+        while rate > 0:
+            yield self.env.timeout(self.rng.expovariate(rate))
+            if self.env.now >= self.p.horizon_days:
+                return
+            self.power_ons += 1
+
+    def wan_losses(self):  # noqa: ANN201
+        rate = self.p["incidents.wan_lost_per_year"] * self.risk / 365.0
+        while rate > 0:
+            yield self.env.timeout(self.rng.expovariate(rate))
+            if self.env.now >= self.p.horizon_days:
+                return
+            self.env.process(self.episode(install=False))
+
+    def install(self):  # noqa: ANN201
+        yield self.env.timeout(self.t_install)
+        self.power_ons += 1
+        if self.nowan_install:
+            self.env.process(self.episode(install=True))
+
+    def new_hw(self, t: float, install: bool) -> bool:
+        return install or self.existing_new or (self.installed and self.t_install <= t)
+
+    def episode(self, install: bool):  # noqa: ANN201
+        p, eff, rng, env = self.p, self.eff, self.rng, self.env
+        a = env.now
+        new_hw = self.new_hw(a, install)
+        cap = wan.remedy_cap_days(eff.prioritised_remedy, p["remedy.baseline_max_days"], p["remedy.secmp0032_max_days"])
+        D = float(wan.restore_days(rng.expovariate(1.0 / p["remedy.dcc_mean_days"]), cap))
+        if eff.mini_base_stations and wan.mini_base_station_prevents(self.region, rng.random(),
+                                                                     p["wan_options.mini_base_station_prevented_share"]):
+            D = 0.0
+        if eff.mesh:
+            D = float(wan.mesh_restore_days(D, self.same, self.neighbours - self.same, p["mesh.broker_days"], new_hw))
+        if eff.wan_repeaters:
+            fixable = rng.random() < p["wan_options.repeater_fixable_share"]
+            if wan.repeater_fitted(D, fixable, p["wan_options.repeater_fit_days"]):
+                self.acc["engineer_visits"] += 1
+            D = float(wan.repeater_restore_days(D, fixable, p["wan_options.repeater_fit_days"]))
+        phone = bool(routes.phone_route_available(bool(eff.phone_radio), new_hw, self.smartphone))
+        relay_ok = bool(eff.relay and self.broadband and self.wifi)
+        credit = rng.expovariate(1.0) * p["customer.credit_at_incident_mean_pence"]
+        sigma = p["customer.daily_spend_sigma"]
+        spend = p["customer.daily_spend_mean_pence"] * math.exp(sigma * rng.gauss(0, 1) - 0.5 * sigma * sigma)
+        dispatched = rng.random() < p["remedy.engineer_dispatch_prob"]
+        state = {"joined": not install, "engineer": False, "off": False, "last": a}
+
+        def account() -> None:
+            dt = env.now - state["last"]
+            state["last"] = env.now
+            joined = state["joined"]
+            no_route = not (joined or self.keypad or phone or state["engineer"])
+            if no_route:
+                self.acc["no_route_days"] += dt
+                if state["off"]:
+                    self.acc["self_disconnection_hours"] += 24 * dt
+            elif not phone and not state["engineer"] and not (relay_ok and joined) and (joined or self.keypad):
+                self.acc["utrn_only_days"] += dt
+
+        wan_back = env.timeout(D)
+        self.acc["wan_down_days"] += D
+
+        def no_route_now() -> bool:
+            return not (state["joined"] or self.keypad or phone or state["engineer"])
+
+        def lose_ppmid(delay: float):  # noqa: ANN202
+            yield env.timeout(delay)
+            if wan_back.processed:
+                return
+            account()
+            state["joined"] = False
+            if no_route_now():
+                env.process(no_route_started())
+            env.process(replace_ppmid())
+
+        def no_route_started():  # noqa: ANN202
+            runout = (credit + p["customer.emergency_credit_pence"]) / spend
+            if dispatched:
+                env.process(engineer())
+            yield env.timeout(runout)
+            if not wan_back.processed and no_route_now():
+                account()
+                state["off"] = True
+
+        def engineer():  # noqa: ANN202
+            yield env.timeout(p["remedy.engineer_response_days"])
+            if not wan_back.processed and no_route_now():
+                account()
+                self.acc["engineer_visits"] += 1
+                state["engineer"] = True
+                state["off"] = False
+
+        def replace_ppmid():  # noqa: ANN202
+            engineer_pairs = p["remedy.local_pairing_actor"] == "engineer"
+            if not install:
+                yield env.timeout(p["remedy.ppmid_delivery_days"])
+                yield env.timeout(p["remedy.engineer_response_days"] if engineer_pairs
+                                  else p["remedy.consumer_action_days"])
+            best, best_mech = math.inf, ""
+            for mech in LOCAL_PAIRING_MECHANISMS:
+                if mech not in eff.local_pairing:
+                    continue
+                ok = routes.local_pairing_possible(
+                    mech, firmware_ok=install or self.firmware or new_hw,
+                    new_hub=new_hw or ("hub_button" in eff.components and p["deployment.hub_button_retrofit"]),
+                    hub_reachable=install or self.hub_reachable, preregistered=self.spare and not install)
+                if not ok:
+                    continue
+                wait = 0.0
+                if mech == "alternating":
+                    wait = float(windows.wait_for_alternating_window_s(
+                        env.now * windows.DAY_S, int(p["windows.alternating_windows_per_day"]),
+                        p["windows.alternating_window_minutes"] * 60.0)) / windows.DAY_S
+                if wait < best:
+                    best, best_mech = wait, mech
+            if best == math.inf:
+                return
+            yield env.timeout(best)
+            if wan_back.processed:
+                return
+            account()
+            state["joined"], state["off"] = True, False
+            self.acc["local_pairings"] += 1
+            if engineer_pairs and not install:
+                self.acc["engineer_visits"] += 1
+            if best_mech == "button":
+                self.acc["button_hours"] += p["windows.hub_button_window_minutes"] / 60.0
+            elif best_mech == "power_cycle":
+                self.acc["button_hours"] += p["windows.hht_window_minutes"] / 60.0
+
+        if install:
+            if no_route_now():
+                env.process(no_route_started())
+            env.process(replace_ppmid())
+        elif p["incidents.ppmid_lost_per_year"] > 0:
+            env.process(lose_ppmid(rng.expovariate(p["incidents.ppmid_lost_per_year"] / 365.0)))
+        yield wan_back
+        account()
+
+    def run(self) -> dict[str, float]:
+        self.env.process(self.power_cycles())
+        if self.installed:
+            self.env.process(self.install())
+        self.env.process(self.wan_losses())
+        self.env.run()
+        p, eff, H = self.p, self.eff, self.p.horizon_days
+        fw_premises = self.firmware or self.installed or self.existing_new
+        zig = self.power_ons * p["windows.hht_window_minutes"] / 60.0
+        if eff.replaces_power_on_window and fw_premises:
+            zig = windows.alternating_open_hours(H * windows.DAY_S, int(p["windows.alternating_windows_per_day"]),
+                                                 p["windows.alternating_window_minutes"] * 60.0)
+        zig += self.acc.pop("button_hours", 0.0)
+        if "standing" in eff.local_pairing and fw_premises:
+            zig = 24 * H
+        phone_h = 0.0
+        if eff.phone_radio:
+            phone_h = 24 * H if self.existing_new else (24 * (H - self.t_install) if self.installed else 0.0)
+        self.acc["join_window_open_hours"] = max(min(zig, 24 * H), phone_h)
+        return {m: self.acc.get(m, 0.0) for m in METRICS}
+
+
+def simulate(p: ModelParams, sample: int, seed: int = 0) -> tuple[dict[str, dict[str, float]], float]:
+    """Per-premises-year means of METRICS per option over ``sample`` premises, and the seconds it took."""
+    t0 = time.perf_counter()
+    out: dict[str, dict[str, float]] = {}
+    for option in p.options:
+        eff = combine(option)
+        tot: dict[str, float] = defaultdict(float)
+        for i in range(sample):
+            rng = random.Random(seed * 1_000_003 + i)  # the same premises for every option
+            for m, v in Premises(p, eff, rng).run().items():
+                tot[m] += v
+        out[option] = {m: tot[m] / (sample * p.years) for m in METRICS}
+    return out, time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("scenario", nargs="?", default=None)
+    ap.add_argument("--sample", type=int, default=2000, help="premises to simulate (default 2000)")
+    args = ap.parse_args()
+    s = load_scenario(args.scenario)
+    p = ModelParams.from_scenario(s)
+    means, wall = simulate(p, args.sample, s.seed)
+    for o, row in means.items():
+        print(f"{o:32s} " + " ".join(f"{m}={v:.4g}" for m, v in row.items()))
+    per = wall / (args.sample * len(p.options) * p.years)
+    print(f"{args.sample} premises x {len(p.options)} options in {wall:.2f} s: {per * 1e6:.1f} us per premises-option-year")
+
+
+if __name__ == "__main__":
+    main()

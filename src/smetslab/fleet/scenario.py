@@ -1,0 +1,390 @@
+"""The fleet scenario: run settings, the options to compare and every fleet-model parameter.
+
+Every model parameter is ``{value, source}``: a citation (DESIGN.md / DOMAIN.md / SEC page) or a string
+starting ``assumption:``. The model is strict (no type coercion) and closed (``extra="forbid"``); any
+problem becomes one ``InputError`` line naming the field path, the value and what is allowed
+(``scenario_error``). Loading from YAML is ``smetslab.interfaces.config.load_scenario``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from smetslab.errors import InputError
+from smetslab.policy.options import OPTIONS, components_of
+from smetslab.policy.windows import DAY_S
+
+__all__ = ["Scenario", "SweepSpec", "Param", "scenario_error", "validate_scenario"]
+
+T = TypeVar("T")
+
+_STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+class Param(BaseModel, Generic[T]):
+    """One model parameter: its value and where the value comes from."""
+
+    model_config = _STRICT
+    value: T
+    source: Annotated[str, Field(min_length=1)]
+
+    @field_validator("source")
+    @classmethod
+    def _source_not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("source must cite a document or start with 'assumption:'")
+        return v
+
+
+Probability = Param[Annotated[float, Field(ge=0.0, le=1.0)]]
+Rate = Param[Annotated[float, Field(ge=0.0)]]  # per premises-year unless the name says otherwise
+Days = Param[Annotated[float, Field(ge=0.0)]]
+PositiveDays = Param[Annotated[float, Field(gt=0.0)]]
+Pence = Param[Annotated[int, Field(ge=0)]]
+PositivePence = Param[Annotated[int, Field(gt=0)]]
+Count = Param[Annotated[float, Field(ge=0.0)]]
+Minutes = Param[Annotated[float, Field(gt=0.0)]]
+Flag = Param[bool]
+Text = Param[Annotated[str, Field(min_length=1)]]
+
+
+class _Group(BaseModel):
+    model_config = _STRICT
+
+
+class Incidents(_Group):
+    """What goes wrong, per premises-year."""
+
+    installs_per_year: Rate = Field(description="hub+meter installs (new or exchange) per premises-year; the "
+                                                "installed premises get new hardware")
+    no_wan_at_install_prob: Probability = Field(description="probability an install finds no WAN")
+    wan_lost_per_year: Rate = Field(description="WAN losses after install per premises-year (Poisson)")
+    ppmid_lost_per_year: Rate = Field(description="PPMIDs lost or broken per premises-year (Poisson)")
+    hub_power_cycles_per_year: Rate = Field(description="hub power-ons (power cuts, unplugging) per premises-year; "
+                                                        "each opens the 60-minute HHT window")
+
+
+class Remedy(_Group):
+    """How long things take to put right, and who acts."""
+
+    dcc_mean_days: PositiveDays = Field(description="mean of the DCC's own restore time (exponential) before "
+                                                    "the deadline caps it")
+    baseline_max_days: PositiveDays = Field(description="DCC remedy deadline today")
+    secmp0032_max_days: PositiveDays = Field(description="DCC remedy deadline for prepay sites under SECMP0032")
+    ppmid_delivery_days: Days = Field(description="days from a PPMID loss to the replacement arriving")
+    consumer_action_days: Days = Field(description="days for the consumer to do a local pairing once possible")
+    local_pairing_actor: Param[Literal["consumer", "engineer"]] = Field(
+        description="who performs a local pairing: the consumer, or an engineer (a visit each time)")
+    engineer_dispatch_prob: Probability = Field(description="probability the supplier sends an engineer to a "
+                                                            "customer left with no top-up route")
+    engineer_response_days: Days = Field(description="days from 'no route' to the engineer's visit, which "
+                                                     "restores a route until the WAN returns")
+
+
+class Customer(_Group):
+    """The customer's state when something goes wrong."""
+
+    credit_at_incident_mean_pence: Pence = Field(description="mean credit (exponential) when the top-up route is lost")
+    daily_spend_mean_pence: PositivePence = Field(description="mean daily spend (lognormal)")
+    daily_spend_sigma: Param[Annotated[float, Field(ge=0.0, le=3.0)]] = Field(
+        description="lognormal shape of the daily spend")
+    emergency_credit_pence: Pence = Field(description="emergency credit available once credit runs out")
+    meter_keypad_reachable_prob: Probability = Field(description="the consumer can reach the meter keypad to "
+                                                                 "type UTRNs")
+    hub_reachable_prob: Probability = Field(description="the consumer can reach the hub (power-cycle it, press a "
+                                                        "button); drawn with the keypad from one uniform, so "
+                                                        "a reachable keypad implies a reachable hub when this is larger")
+    smartphone_prob: Probability = Field(description="the customer has a smartphone (phone-app route)")
+    broadband_prob: Probability = Field(description="the premises has broadband (SECMP0038 relay)")
+
+
+class Region(_Group):
+    """DCC regions and their WAN providers."""
+
+    north_share: Probability = Field(description="share of prepayment premises in the North region")
+    central_share: Probability = Field(description="share in the Central region")
+    south_share: Probability = Field(description="share in the South region")
+    north_wan_provider: Text = Field(description="WAN provider in the North")
+    central_wan_provider: Text = Field(description="WAN provider in Central")
+    south_wan_provider: Text = Field(description="WAN provider in the South")
+    north_no_wan_risk: Rate = Field(description="relative risk of no-WAN incidents in the North (1 = average)")
+    central_no_wan_risk: Rate = Field(description="relative risk in Central")
+    south_no_wan_risk: Rate = Field(description="relative risk in the South")
+
+
+class Mesh(_Group):
+    """Neighbouring hubs, for ``mesh_hub``."""
+
+    neighbours_in_range_mean: Count = Field(description="mean number of other hubs in mesh range (Poisson)")
+    same_supplier_share: Probability = Field(description="probability a neighbouring hub is the same supplier's")
+    broker_days: Days = Field(description="days for the DCC to broker another supplier's neighbouring hub")
+
+
+class Attackers(_Group):
+    """Who attacks local joins and relays, and how well."""
+
+    density: Probability = Field(description="probability a premises is targeted by an attacker in radio range "
+                                             "during a year")
+    attempts_per_year: Rate = Field(description="rogue join attempts on a targeted premises per year, at random times")
+    capability: Probability = Field(description="probability a rogue attempt succeeds while a join is permitted")
+    dos_success_prob: Probability = Field(description="probability a join flood on a targeted premises blocks a "
+                                                      "legitimate local join")
+    radio_reach_premises: Count = Field(description="premises within one attacker's ZigBee radio range")
+    campaign_reach_premises: Count = Field(description="premises a mobile attacker passes during a campaign")
+    campaign_days: Days = Field(description="length of an attack campaign")
+    bluetooth_reach_prob: Probability = Field(description="probability a rogue attempt is within Bluetooth range "
+                                                          "of the meter")
+    bluetooth_reach_premises: Count = Field(description="premises within one attacker's Bluetooth range")
+    nfc_reach_prob: Probability = Field(description="probability a rogue attempt touches the meter (NFC)")
+    preauth_compromise_prob: Probability = Field(description="probability a pre-registered spare's credentials "
+                                                             "are available to the attacker")
+    largest_supplier_share: Probability = Field(description="largest supplier's share of premises (reach of one "
+                                                            "compromised supplier cloud or app)")
+
+
+class Costs(_Group):
+    """Costs in integer pence. ``*_national`` amounts are for the whole GB prepayment fleet and are scaled by
+    ``premises / national_premises``; ``*_per_year`` amounts by the horizon."""
+
+    national_premises: PositivePence = Field(description="GB prepayment premises the national costs are for (a count)")
+    engineer_visit_pence: Pence = Field(description="one engineer visit")
+    ppmid_pence: Pence = Field(description="one PPMID (replacement or pre-registered spare), posted")
+    hub_button_premium_pence: Pence = Field(description="extra cost of a hub with a button (per new hub)")
+    new_hub_pence: Pence = Field(description="a new hub, for a hub-button retrofit (plus a visit)")
+    wan_repeater_pence: Pence = Field(description="one WAN repeater (plus a visit)")
+    mini_base_stations_national: Pence = Field(description="capital cost of the mini base station programme")
+    mini_base_stations_running_per_year_national: Pence = Field(description="running cost per year")
+    secmp0032_national: Pence = Field(description="DCC cost of the 30-day remedy")
+    firmware_national: Pence = Field(description="developing and rolling out one firmware change (per option)")
+    meter_bluetooth_premium_pence: Pence = Field(description="extra cost of Bluetooth per new meter")
+    meter_nfc_premium_pence: Pence = Field(description="extra cost of NFC per new meter")
+    phone_app_national: Pence = Field(description="developing the phone app (per radio option)")
+    mesh_hub_premium_pence: Pence = Field(description="extra cost of a mesh hub (per new hub)")
+    relay_platform_national: Pence = Field(description="SECMP0038 relay platform (supplier clouds)")
+    relay_running_per_year_national: Pence = Field(description="SECMP0038 relay running cost per year")
+
+
+class Deployment(_Group):
+    """Which premises an option reaches."""
+
+    firmware_reach: Probability = Field(description="share of existing hubs/PPMIDs that take a firmware option")
+    existing_new_hardware_share: Probability = Field(description="share of premises already on new hardware at "
+                                                                 "the start (new-hardware options)")
+    hub_button_retrofit: Flag = Field(description="retrofit the hub button to every existing hub (a visit and a "
+                                                  "new hub each) instead of new hubs only")
+    wifi_ppmid_share: Probability = Field(description="share of PPMIDs with Wi-Fi (SECMP0038 relay)")
+    preauth_spare_share: Probability = Field(description="share of reached premises given a pre-registered spare PPMID")
+
+
+class Cpa(_Group):
+    """Commercial Product Assurance."""
+
+    enforced: Flag = Field(description="options giving PPMIDs/phones HHT-like powers need CPA")
+    evaluation_national: Pence = Field(description="CPA evaluation cost per option component that needs it")
+
+
+class Windows(_Group):
+    """Join-window rules."""
+
+    hht_window_minutes: Minutes = Field(description="HHT window after hub power-on")
+    alternating_window_minutes: Minutes = Field(description="length of one alternating window")
+    alternating_windows_per_day: Param[Annotated[int, Field(ge=1, le=144)]] = Field(
+        description="alternating windows per 24 h (their times alternate day to day)")
+    hub_button_window_minutes: Minutes = Field(description="window after a hub-button press")
+
+
+class WanOptions(_Group):
+    """WAN infrastructure options."""
+
+    repeater_fixable_share: Probability = Field(description="share of no-WAN cases a repeater can fix")
+    repeater_fit_days: Days = Field(description="days from the case starting to a repeater being fitted")
+    mini_base_station_prevented_share: Probability = Field(description="share of Central/South no-WAN cases "
+                                                                       "mini base stations prevent")
+
+
+class SweepSpec(BaseModel):
+    """A one-at-a-time sensitivity sweep of one parameter between ``low`` and ``high``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+    param: str
+    low: float | int | bool
+    high: float | int | bool
+    label: str = ""
+
+
+GROUPS: dict[str, type[_Group]] = {
+    "incidents": Incidents, "remedy": Remedy, "customer": Customer, "region": Region, "mesh": Mesh,
+    "attackers": Attackers, "costs": Costs, "deployment": Deployment, "cpa": Cpa, "windows": Windows,
+    "wan_options": WanOptions,
+}
+
+
+class Scenario(BaseModel):
+    """A validated fleet scenario (see docs/scenarios.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    seed: Annotated[int, Field(ge=0, lt=2**63)]
+    replicates: Annotated[int, Field(ge=1, le=1000)]
+    premises: Annotated[int, Field(ge=1, le=100_000_000)]
+    horizon_days: Annotated[float, Field(gt=0.0, le=3650.0)]
+    options: Annotated[list[str], Field(min_length=1)]
+    sensitivity: list[SweepSpec] = []
+    incidents: Incidents
+    remedy: Remedy
+    customer: Customer
+    region: Region
+    mesh: Mesh
+    attackers: Attackers
+    costs: Costs
+    deployment: Deployment
+    cpa: Cpa
+    windows: Windows
+    wan_options: WanOptions
+
+    @field_validator("options")
+    @classmethod
+    def _known_options(cls, v: list[str]) -> list[str]:
+        canonical = []
+        for i, opt in enumerate(v):
+            try:
+                canonical.append("+".join(components_of(opt, field=f"options[{i}]")))
+            except InputError as exc:
+                raise ValueError(str(exc)) from None
+        if len(set(canonical)) != len(canonical):
+            dup = next(o for o in canonical if canonical.count(o) > 1)
+            raise ValueError(f"option {dup!r} is listed twice; list each option once")
+        if "baseline" not in canonical:
+            raise ValueError("must include 'baseline' (every option is compared against it)")
+        return canonical
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        r = self.region
+        total = r.north_share.value + r.central_share.value + r.south_share.value
+        if not math.isclose(total, 1.0, abs_tol=1e-9):
+            raise ValueError(f"region.north_share + central_share + south_share = {total:g}; the region shares "
+                             f"must sum to 1")
+        w = self.windows
+        spacing_min = 24 * 60 / w.alternating_windows_per_day.value
+        if w.alternating_window_minutes.value > spacing_min / 2:
+            raise ValueError(f"windows.alternating_window_minutes {w.alternating_window_minutes.value:g}: at most "
+                             f"half the spacing ({spacing_min / 2:g} min for "
+                             f"{w.alternating_windows_per_day.value} windows a day)")
+        if w.hht_window_minutes.value * 60 > self.horizon_days * DAY_S:
+            raise ValueError("windows.hht_window_minutes: longer than the horizon")
+        paths = set(self.param_paths())
+        for i, sweep in enumerate(self.sensitivity):
+            if sweep.param not in paths:
+                raise ValueError(f"sensitivity[{i}].param {sweep.param!r}: not a parameter path; allowed e.g. "
+                                 f"incidents.wan_lost_per_year (see Scenario.param_paths())")
+            for end in ("low", "high"):
+                _param_type(sweep.param).model_validate(
+                    {"value": getattr(sweep, end), "source": "sweep"})
+        return self
+
+    # -- helpers used by sweeps and the store ---------------------------------------------------------
+    def param_paths(self) -> list[str]:
+        """Dotted paths of every ``{value, source}`` parameter, e.g. ``incidents.wan_lost_per_year``."""
+        return [f"{g}.{f}" for g, cls in GROUPS.items() for f in cls.model_fields]
+
+    def param(self, path: str) -> Param[Any]:
+        """The parameter at a dotted path; InputError for an unknown path."""
+        group, _, name = path.partition(".")
+        if group not in GROUPS or name not in GROUPS[group].model_fields:
+            raise InputError(f"parameter {path!r}: unknown; allowed: {', '.join(self.param_paths())}")
+        p: Param[Any] = getattr(getattr(self, group), name)
+        return p
+
+    def with_param(self, path: str, value: Any) -> Scenario:
+        """A validated copy with the parameter at ``path`` set to ``value`` (its source kept)."""
+        self.param(path)  # unknown path -> InputError
+        group, _, name = path.partition(".")
+        data = self.model_dump(mode="python")
+        data[group][name]["value"] = value
+        return validate_scenario(data, where=f"{self.name} with {path}={value!r}")
+
+    def canonical_json(self) -> str:
+        """The scenario as canonical JSON (sorted keys): what the results store records and hashes."""
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+
+def _param_type(path: str) -> type[BaseModel]:
+    group, _, name = path.partition(".")
+    ann = GROUPS[group].model_fields[name].annotation
+    assert isinstance(ann, type) and issubclass(ann, BaseModel)
+    return ann
+
+
+def _allowed_fields(loc: tuple[int | str, ...]) -> list[str] | None:
+    """The field names allowed at ``loc`` (for an 'unknown field' message), walking the model classes."""
+    cls: Any = Scenario
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        fields = getattr(cls, "model_fields", None)
+        if fields is None or part not in fields:
+            return None
+        ann = fields[part].annotation
+        if part == "sensitivity":
+            ann = SweepSpec
+        cls = ann
+    fields = getattr(cls, "model_fields", None)
+    return list(fields) if fields is not None else None
+
+
+def _loc_text(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def scenario_error(exc: ValidationError, where: str) -> InputError:
+    """One line naming the field path, the value and what is allowed, for the first problem found."""
+    errs = exc.errors(include_url=False)
+    e = errs[0]
+    loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and x.startswith("function-")))
+    path = _loc_text(loc)
+    kind = e["type"]
+    more = f" (and {len(errs) - 1} more problem{'s' if len(errs) > 2 else ''})" if len(errs) > 1 else ""
+    if kind == "extra_forbidden":
+        allowed = _allowed_fields(loc)
+        allowed_txt = f"; allowed: {', '.join(allowed)}" if allowed else ""
+        return InputError(f"scenario {where}: unknown field {path!r}{allowed_txt}{more}")
+    if kind == "missing":
+        return InputError(f"scenario {where}: missing field {path!r} (required){more}")
+    msg = str(e["msg"])
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    msg = msg[:1].lower() + msg[1:]
+    if kind.endswith("_type"):
+        msg = f"wrong type ({type(e['input']).__name__}); {msg}"
+    value = e.get("input")
+    if loc == () or msg.startswith(path):  # the message already names the field (cross-field checks)
+        return InputError(f"scenario {where}: {msg}{more}")
+    shown = "" if isinstance(value, dict) else f" = {value!r}"
+    return InputError(f"scenario {where}: {path}{shown}: {msg}{more}")
+
+
+def validate_scenario(data: Any, where: str = "<data>") -> Scenario:
+    """Validate plain data (parsed YAML/JSON) into a Scenario; InputError (one line) on any problem."""
+    if not isinstance(data, dict):
+        raise InputError(f"scenario {where}: expected a mapping of fields at the top level, got "
+                         f"{type(data).__name__}")
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise scenario_error(exc, where) from None
+
+
+OPTION_IDS = tuple(OPTIONS)

@@ -1,0 +1,110 @@
+"""Scenario files: YAML -> validated ``Scenario``, with one-line errors naming what to fix.
+
+A scenario file may start with ``extends: NAME_OR_PATH`` (a built-in scenario name such as
+``gb-default``, or a path relative to the file): the named scenario is loaded first and this file's
+fields override it, group by group and parameter by parameter (lists such as ``options`` are replaced).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from smetslab.errors import InputError
+from smetslab.fleet.scenario import Scenario, validate_scenario
+
+__all__ = ["load_scenario", "builtin_scenarios", "DEFAULT_SCENARIO", "read_scenario_data"]
+
+DEFAULT_SCENARIO = "gb-default"
+_MAX_EXTENDS = 8
+
+
+def builtin_scenarios() -> dict[str, Path]:
+    """Built-in scenario names -> paths of the YAML files shipped inside the package."""
+    root = resources.files("smetslab") / "scenarios"
+    out: dict[str, Path] = {}
+    for entry in root.iterdir():
+        if entry.name.endswith(".yaml"):
+            out[entry.name[: -len(".yaml")]] = Path(str(entry))
+    return dict(sorted(out.items()))
+
+
+def _resolve(ref: str, relative_to: Path | None) -> Path:
+    builtins = builtin_scenarios()
+    if ref in builtins:
+        return builtins[ref]
+    p = Path(ref)
+    if not p.is_absolute() and relative_to is not None:
+        p = relative_to / p
+    if p.is_file():
+        return p
+    raise InputError(f"scenario {ref!r}: no such file and not a built-in scenario; built-in: "
+                     f"{', '.join(builtins)}")
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"scenario {str(path)!r}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"scenario {str(path)!r}: is a directory, expected a YAML file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"scenario {str(path)!r}: not a UTF-8 text file") from None
+    except OSError as exc:
+        raise InputError(f"scenario {str(path)!r}: cannot be read ({exc.strerror})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"scenario {str(path)!r}: not valid YAML{where}: {problem}") from None
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and set(v) - {"value", "source"} != set():
+            out[k] = _merge(out[k], v)  # a group: merge parameter by parameter
+        elif isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = {**out[k], **v}  # a {value, source} parameter: override what is given
+        else:
+            out[k] = v
+    return out
+
+
+def read_scenario_data(path: Path, _depth: int = 0) -> dict[str, Any]:
+    """The scenario file's data with any ``extends`` chain merged in (not yet validated)."""
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise InputError(f"scenario {str(path)!r}: expected a mapping of fields at the top level, got "
+                         f"{type(data).__name__}")
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise InputError(f"scenario {str(path)!r}: extends = {parent!r}: expected a built-in scenario name or "
+                         f"a file path")
+    if _depth >= _MAX_EXTENDS:
+        raise InputError(f"scenario {str(path)!r}: extends chain longer than {_MAX_EXTENDS} (a loop?)")
+    base = read_scenario_data(_resolve(parent, path.parent), _depth + 1)
+    return _merge(base, data)
+
+
+def load_scenario(path: str | Path | None = None) -> Scenario:
+    """Load and validate a scenario YAML file (None: the built-in default ``gb-default``).
+
+    A built-in name (``gb-default``, ``gb-national``) is accepted in place of a path. Raises InputError with
+    one line naming the field path, the value and what is allowed.
+    """
+    if path is None:
+        path = DEFAULT_SCENARIO
+    p = Path(path)
+    if not p.exists() and str(path) in builtin_scenarios():
+        p = builtin_scenarios()[str(path)]
+    data = read_scenario_data(p)
+    return validate_scenario(data, where=repr(str(path)))

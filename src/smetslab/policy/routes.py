@@ -1,0 +1,84 @@
+"""Top-up route rules: which ways of topping up a prepayment meter are usable at a given moment.
+
+Routes (DESIGN.md background): the WAN (app/online -> DCC -> hub -> meter), a UTRN typed on a paired
+PPMID, a UTRN typed on the meter's own keypad (if the consumer can reach it), a phone app over the meter's
+Bluetooth/NFC (``meter_bluetooth``/``meter_nfc``, new meters only), and the SECMP0038 relay (supplier ->
+broadband -> joined Wi-Fi PPMID -> HAN). UTRN routes need the consumer to obtain and type 20 digits; the
+WAN, phone and relay routes do not. All rules are pure and accept bools or numpy bool arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from smetslab.policy._types import Flag, Time
+
+__all__ = [
+    "phone_route_available",
+    "relay_available",
+    "utrn_route_available",
+    "remote_route_available",
+    "any_route_available",
+    "local_pairing_possible",
+    "self_disconnection_hours",
+]
+
+
+def phone_route_available(phone_radio_fitted: Flag, new_meter: Flag, has_smartphone: Flag) -> Flag:
+    """``meter_bluetooth``/``meter_nfc``: a phone app reaches a new meter carrying the radio."""
+    return phone_radio_fitted & new_meter & has_smartphone
+
+
+def relay_available(relay_option: Flag, wan_up: Flag, has_broadband: Flag, wifi_ppmid: Flag,
+                    ppmid_joined: Flag) -> Flag:
+    """``secmp0038``: commands relayed via broadband while the WAN is down; needs an already-joined Wi-Fi PPMID."""
+    wan_down: Flag = np.logical_not(wan_up) if isinstance(wan_up, np.ndarray) else not wan_up
+    return relay_option & wan_down & has_broadband & wifi_ppmid & ppmid_joined
+
+
+def utrn_route_available(ppmid_joined: Flag, meter_keypad_reachable: Flag) -> Flag:
+    """A UTRN can be typed on a joined PPMID or on the meter's keypad (if reachable)."""
+    return ppmid_joined | meter_keypad_reachable
+
+
+def remote_route_available(wan_up: Flag, phone_route: Flag, relay: Flag) -> Flag:
+    """A route that needs no typed UTRN: the WAN, the phone app or the SECMP0038 relay."""
+    return wan_up | phone_route | relay
+
+
+def any_route_available(wan_up: Flag, phone_route: Flag, relay: Flag, ppmid_joined: Flag,
+                        meter_keypad_reachable: Flag) -> Flag:
+    """True when the customer has some usable way to top up."""
+    return remote_route_available(wan_up, phone_route, relay) | utrn_route_available(ppmid_joined,
+                                                                                      meter_keypad_reachable)
+
+
+def local_pairing_possible(mechanism: str, *, firmware_ok: Flag, new_hub: Flag, hub_reachable: Flag,
+                           preregistered: Flag) -> Flag:
+    """Whether a PPMID can join without the WAN by ``mechanism`` (one of LOCAL_PAIRING_MECHANISMS).
+
+    standing / alternating: the hub runs the option's firmware; power_cycle: firmware and the consumer can
+    reach the hub to unplug it; button: a new hub with the button, within reach; preauth: the spare's
+    credentials were pre-registered while the WAN was up.
+    """
+    if mechanism in ("standing", "alternating"):
+        return firmware_ok
+    if mechanism == "power_cycle":
+        return firmware_ok & hub_reachable
+    if mechanism == "button":
+        return new_hub & hub_reachable
+    if mechanism == "preauth":
+        return firmware_ok & preregistered
+    raise ValueError(f"local pairing mechanism {mechanism!r}: allowed standing, preauth, button, "
+                     f"power_cycle, alternating")
+
+
+def self_disconnection_hours(no_route_days: Time, credit_pence: Time, emergency_credit_pence: Time,
+                             daily_spend_pence: Time) -> Time:
+    """Hours off supply during a stretch of ``no_route_days`` with no way to top up.
+
+    The meter runs on credit plus emergency credit, then disconnects: ``24 * max(0, days - (C+E)/s)``.
+    """
+    run_out_days = (np.asarray(credit_pence, dtype=np.float64) + emergency_credit_pence) / daily_spend_pence
+    hours = 24.0 * np.maximum(0.0, np.asarray(no_route_days, dtype=np.float64) - run_out_days)
+    return hours if isinstance(hours, np.ndarray) and hours.ndim else float(hours)
