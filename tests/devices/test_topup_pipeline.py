@@ -172,8 +172,8 @@ def test_evicted_counter_is_refused_as_stale_by_default():
 
 
 def test_without_the_stale_rule_an_evicted_utrn_credits_again():
-    # Shows why reject_below_cache defaults to True: a FIFO cache alone forgets.
-    s = new_esme(0, TopUpAcceptance(cache=CounterCachePolicy(size=3), reject_below_cache=False))
+    # Shows why refuse_stale defaults to True: a FIFO cache alone forgets.
+    s = new_esme(0, TopUpAcceptance(cache=CounterCachePolicy(size=3, refuse_stale=False)))
     codes = [K.issue(ESME_EUI, k, 10) for k in (1, 2, 3, 4)]
     for c in codes:
         s, _ = enter(s, c, REMOTE)

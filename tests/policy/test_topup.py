@@ -88,3 +88,27 @@ def test_check_order_lockout_then_duplicate_then_limits():
 def test_bad_configuration_is_input_error(make):
     with pytest.raises(InputError):
         make()
+
+
+def test_out_of_order_counter_never_credits_twice_once_evicted():
+    # Found by the meter's stateful test: with a plain FIFO of 2, accepting 2, 1, 3 evicts 2 and 2 then
+    # credits again. The stale rule refuses it instead (policy default).
+    pol = t.CounterCachePolicy(size=2)
+    cache: tuple[int, ...] = ()
+    for c in (2, 1, 3):
+        assert not t.counter_in_cache(cache, c) and not t.counter_is_stale(cache, c, pol)
+        cache = t.cache_after_accept(cache, c, pol)
+    assert t.counter_in_cache(cache, 2) or t.counter_is_stale(cache, 2, pol)
+    assert t.counter_is_stale(cache, 1, pol)
+    fifo = t.CounterCachePolicy(size=2, refuse_stale=False)
+    cache = ()
+    for c in (2, 1, 3):
+        cache = t.cache_after_accept(cache, c, fifo)
+    assert not t.counter_in_cache(cache, 2) and not t.counter_is_stale(cache, 2, fifo)  # the FIFO forgets
+
+
+def test_check_top_up_refuses_stale_counter():
+    pol = t.TopUpAcceptancePolicy(cache=t.CounterCachePolicy(size=2))
+    kw = dict(value_pence=100, balance_pence=0, lockout=t.LockoutState(), now_s=0.0, manual_entry=False, policy=pol)
+    assert t.check_top_up(counter=1, cache=(2, 3), **kw) is t.TopUpRefusal.STALE_COUNTER
+    assert t.check_top_up(counter=4, cache=(2, 3), **kw) is None

@@ -12,9 +12,10 @@ module binds them to the devices through two explicit integration points:
 TO MOVE INTO smetslab.policy (rules the policy package does not provide yet; each marked below):
 - which device types a local join may admit, per local-pairing mechanism, and the hub-button window
   length (``JoinWindowPolicy``);
-- the stale-counter rule and smallest-first eviction that make the counter cache at-most-once
-  (``TopUpAcceptance.reject_below_cache``), the routes a lockout watches, where the lockout gate sits,
-  and which refusals count as failures (``TopUpAcceptance.lockout_*``).
+- the routes a lockout watches, where the lockout gate sits, and which refusals count as failures
+  (``TopUpAcceptance.lockout_*``).
+(The stale-counter rule that makes the counter cache at-most-once has moved to
+``policy.topup.CounterCachePolicy.refuse_stale``.)
 """
 
 from __future__ import annotations
@@ -70,11 +71,9 @@ class TopUpAcceptance:
     - ``counter_policy``: how a typed UTRN's full counter is rebuilt from its 10 bits
       (``smetslab.gbcs.utrn.reconstruct_counter``; "low32_zero" or "track_high_bits").
     - ``verify_mac``: False only to model a meter that skips authentication (an attack study).
-    - ``reject_below_cache``: once the cache is full, refuse a counter at or below the smallest
-      cached one, and evict the smallest counter (not the oldest) when the cache overflows. The pair
-      guarantees each counter credits at most once, even for UTRNs typed out of order; with it off
-      the cache is the policy's plain FIFO and an evicted UTRN credits again. GBCS wording not found
-      (DOMAIN.md open question 1): our choice, on by default.
+    - the stale-counter rule lives in ``policy.topup.CounterCachePolicy.refuse_stale`` (on by default):
+      a full cache refuses counters at or below its smallest entry and evicts its smallest, so each
+      counter credits at most once even for UTRNs typed out of order.
     - ``lockout_enabled``, ``lockout_routes`` (default: the manual routes, PPMID and meter keypad,
       sharing one tally), ``lockout_gate``: ``"before_checks"`` (default: nothing about a code is
       checked while locked, so a locked keypad is no MAC oracle) or ``"after_mac"`` (the lockout is
@@ -88,7 +87,6 @@ class TopUpAcceptance:
     limits: CreditLimits = field(default_factory=CreditLimits)
     counter_policy: Literal["low32_zero", "track_high_bits"] = "low32_zero"
     verify_mac: bool = True
-    reject_below_cache: bool = True
     lockout_enabled: bool = True
     lockout_routes: frozenset[TopUpRoute] = MANUAL_ROUTES
     lockout_gate: Literal["before_checks", "after_mac"] = "before_checks"

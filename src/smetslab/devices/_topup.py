@@ -44,6 +44,7 @@ from smetslab.policy.topup import (
     TopUpRefusal,
     cache_after_accept,
     counter_in_cache,
+    counter_is_stale,
     entry_permitted,
     limit_refusal,
     register_failure,
@@ -160,18 +161,6 @@ def _reject(acc: AcceptanceState, rules: TopUpAcceptance, reason: Rejection, rou
     return acc, Verdict(False, reason, counter, value_pence, tuple(alerts), zcl)
 
 
-def _cache_after_accept(cache: tuple[int, ...], counter: int, rules: TopUpAcceptance) -> tuple[int, ...]:
-    if not rules.reject_below_cache:
-        return cache_after_accept(cache, counter, rules.cache)  # the policy's FIFO
-    grown = cache + (counter,)
-    if len(grown) <= rules.cache.size:
-        return grown
-    # Forget the *smallest* counter: every forgotten counter is then <= the smallest one kept, so the
-    # stale rule still refuses it. Forgetting the oldest (FIFO) lets an out-of-order UTRN credit twice.
-    victim = min(grown)
-    return tuple(c for c in grown if c != victim)
-
-
 def check_utrn(acc: AcceptanceState, rules: TopUpAcceptance, keystore: Keystore, *, supplier: EUI64,
                meter: EUI64, code: str, route: TopUpRoute, counter: int | None, balance_pence: int,
                now: float) -> tuple[AcceptanceState, Verdict]:
@@ -217,7 +206,7 @@ def check_utrn(acc: AcceptanceState, rules: TopUpAcceptance, keystore: Keystore,
     cache = acc.counter_cache
     if counter_in_cache(cache, full):
         return _reject(acc, rules, Rejection.DUPLICATE, route, now, full, value)
-    if rules.reject_below_cache and len(cache) >= rules.cache.size and full <= min(cache):
+    if counter_is_stale(cache, full, rules.cache):
         return _reject(acc, rules, Rejection.STALE_COUNTER, route, now, full, value)
     refusal = limit_refusal(value, balance_pence, rules.limits)
     if refusal is TopUpRefusal.EXCEEDS_MAX_CREDIT_PER_TOP_UP:
@@ -226,5 +215,5 @@ def check_utrn(acc: AcceptanceState, rules: TopUpAcceptance, keystore: Keystore,
         return _reject(acc, rules, Rejection.EXCEEDS_MAX_BALANCE, route, now, full, value)
 
     highest = full if acc.highest_counter is None else max(acc.highest_counter, full)
-    acc = replace(acc, counter_cache=_cache_after_accept(cache, full, rules), highest_counter=highest)
+    acc = replace(acc, counter_cache=cache_after_accept(cache, full, rules.cache), highest_counter=highest)
     return acc, Verdict(True, None, full, value, (), ZCLTopUpResult.ACCEPTED)

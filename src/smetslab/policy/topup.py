@@ -38,6 +38,7 @@ __all__ = [
     "within_credit_limits",
     "limit_refusal",
     "check_top_up",
+    "counter_is_stale",
 ]
 
 
@@ -46,8 +47,12 @@ class CounterCachePolicy:
     """The meter's cache of accepted UTRN counters (anti-replay)."""
 
     size: int = 100
+    refuse_stale: bool = True
     source: str = ("DOMAIN.md §1.8/§5.3: 100 entries, circular buffer (FIFO), per the Silicon Labs SE prepayment "
-                   "plugin comment citing GBCS 14.1; tagged U (GBCS text not seen)")
+                   "plugin comment citing GBCS 14.1; tagged U (GBCS text not seen). refuse_stale is our choice: "
+                   "a plain FIFO forgets evicted counters and lets an out-of-order UTRN credit twice (found by the "
+                   "meter's stateful test), so a full cache refuses counters at or below its smallest entry and "
+                   "evicts its smallest, not its oldest")
 
     def __post_init__(self) -> None:
         if isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 1:
@@ -104,6 +109,7 @@ class TopUpRefusal(enum.Enum):
 
     LOCKED_OUT = "locked_out"  # 0x81C5 UTRN rejected as locked out
     DUPLICATE = "duplicate"  # 0x8F51 Duplicate UTRN entered; ZCL result 0x02
+    STALE_COUNTER = "stale_counter"  # 0x8F51 too: at or below everything a full cache still remembers
     EXCEEDS_MAX_CREDIT_PER_TOP_UP = "exceeds_max_credit_per_top_up"  # 0x8F5B; ZCL result 0x06
     EXCEEDS_MAX_METER_BALANCE = "exceeds_max_meter_balance"  # 0x8F47; ZCL result 0x04
 
@@ -121,10 +127,25 @@ def counter_in_cache(cache: tuple[int, ...], counter: int) -> bool:
     return counter in cache
 
 
+def counter_is_stale(cache: tuple[int, ...], counter: int, policy: CounterCachePolicy) -> bool:
+    """True if a full cache (with ``refuse_stale``) must refuse ``counter``: it is at or below the smallest
+    counter kept, so it may be one the cache has already forgotten."""
+    return policy.refuse_stale and len(cache) >= policy.size and counter <= min(cache)
+
+
 def cache_after_accept(cache: tuple[int, ...], counter: int, policy: CounterCachePolicy) -> tuple[int, ...]:
-    """The cache after accepting ``counter``: appended, oldest entries dropped beyond ``policy.size`` (FIFO)."""
+    """The cache after accepting ``counter``, at most ``policy.size`` entries.
+
+    With ``refuse_stale`` the smallest counter is forgotten, so every forgotten counter stays <= the
+    smallest one kept and ``counter_is_stale`` still refuses it; without it, the oldest (plain FIFO).
+    """
     grown = (*cache, counter)
-    return grown[-policy.size:]
+    if len(grown) <= policy.size:
+        return grown
+    if not policy.refuse_stale:
+        return grown[-policy.size:]
+    victim = min(grown)
+    return tuple(c for c in grown if c != victim)
 
 
 def entry_permitted(locked_until_s: Time, now_s: Time) -> Flag:
@@ -172,4 +193,6 @@ def check_top_up(*, counter: int, value_pence: int, balance_pence: int, cache: t
         return TopUpRefusal.LOCKED_OUT
     if counter_in_cache(cache, counter):
         return TopUpRefusal.DUPLICATE
+    if counter_is_stale(cache, counter, policy.cache):
+        return TopUpRefusal.STALE_COUNTER
     return limit_refusal(value_pence, balance_pence, policy.limits)
