@@ -8,6 +8,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from smetslab.interfaces.commands import gbcs, keys, utrn, zigbee
+from smetslab.interfaces.commands import compare, gbcs, keys, results, utrn, zigbee
 
-COMMAND_MODULES: list[ModuleType] = [utrn, gbcs, keys, zigbee]
+COMMAND_MODULES: list[ModuleType] = [utrn, gbcs, keys, zigbee, compare, results]

@@ -1,0 +1,95 @@
+"""`smetslab results ...`: work with a finished run's results file (export, table, report)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+from smetslab.errors import InputError
+from smetslab.interfaces.commands.compare import DEFAULT_RANK_BY
+
+__all__ = ["register", "app", "FORMATS"]
+
+FORMATS = ("parquet", "csv")
+
+app = typer.Typer(help="Export, print or re-report a finished run's results.duckdb.", no_args_is_help=True)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="results")
+
+
+def _existing_db(db: Path) -> Path:
+    if not db.is_file():
+        what = "is a folder, expected a results.duckdb file" if db.is_dir() else "no such file"
+        raise InputError(f"DB {str(db)!r}: {what}")
+    return db
+
+
+@app.command("export")
+def export(
+    db: Path = typer.Argument(..., help="A results.duckdb written by smetslab compare.", show_default=False),
+    fmt: str = typer.Option(..., "--format", help="parquet or csv.", show_default=False),
+    out: Path | None = typer.Option(
+        None, "--out", help="Folder for the exported tables (default: <DB folder>/export-<format>).",
+        show_default=False,
+    ),
+) -> int:
+    """Export the metrics, options and run_info tables to Parquet or CSV files."""
+    from smetslab.fleet import export as fleet_export
+
+    if fmt not in FORMATS:
+        raise InputError(f"--format {fmt!r}: not a format; allowed: {', '.join(FORMATS)}")
+    _existing_db(db)
+    out_dir = out if out is not None else db.parent / f"export-{fmt}"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"--out {str(out_dir)!r}: is a file, expected a folder")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = fleet_export(db, out_dir, fmt)
+    files = sorted(Path(p) for p in written) if written else sorted(out_dir.glob(f"*.{fmt}"))
+    for path in files:
+        typer.echo(str(path))
+    return 0
+
+
+@app.command("show")
+def show(
+    db: Path = typer.Argument(..., help="A results.duckdb written by smetslab compare.", show_default=False),
+    rank_by: str = typer.Option(DEFAULT_RANK_BY, "--rank-by", help="Metric id to rank by."),
+) -> int:
+    """Print the ranked table of a finished run (nothing is re-run)."""
+    from smetslab.fleet.sensitivity import check_rank_by
+    from smetslab.interfaces.commands.compare import print_ranked_table
+    from smetslab.report import ranking
+    from smetslab.report._store import read_run
+
+    metrics = check_rank_by(rank_by)
+    stored = read_run(_existing_db(db))
+    print_ranked_table(ranking(stored.summary, rank_by, metrics=metrics, titles=stored.titles), metrics, rank_by)
+    return 0
+
+
+@app.command("report")
+def report(
+    db: Path = typer.Argument(..., help="A results.duckdb written by smetslab compare.", show_default=False),
+    out: Path | None = typer.Option(None, "--out", help="HTML file (default: report.html beside DB).",
+                                    show_default=False),
+    rank_by: str = typer.Option(DEFAULT_RANK_BY, "--rank-by", help="Metric id to rank by."),
+) -> int:
+    """Write the HTML report of a finished run again (with its saved sweeps, if any; nothing is re-run)."""
+    from smetslab.fleet.sensitivity import check_rank_by
+    from smetslab.interfaces.commands.compare import SENSITIVITY_FILE, load_sensitivity
+    from smetslab.report import build_report
+    from smetslab.report._store import read_run_info
+
+    check_rank_by(rank_by)
+    _existing_db(db)
+    # the sweeps saved beside the results, if they are of the same scenario
+    sens = load_sensitivity(db.parent / SENSITIVITY_FILE, read_run_info(db).get("scenario_sha256"))
+    now = datetime.now().astimezone()
+    path = build_report(db, out or db.parent / "report.html", sensitivity=sens, rank_by=rank_by,
+                        generated_at=now.strftime("%Y-%m-%d %H:%M:%S %Z"))
+    typer.echo(str(path))
+    return 0
