@@ -197,6 +197,8 @@ def summarise(db_path: str | Path) -> list[SummaryRow]:
     for (o, m), rv in per.items():
         vals = [v for _, v in sorted(rv)]
         mean, lo, hi = interval(vals)
+        if min(vals) >= 0.0:
+            lo = max(lo, 0.0)  # every metric is a count, duration or cost: a t-interval below 0 means nothing
         rows.append(SummaryRow(o, m, mean, lo, hi, len(vals)))
     rows.sort(key=lambda r: (rank.get(r.option, len(rank)), r.option, r.metric))
     return rows

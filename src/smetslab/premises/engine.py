@@ -246,6 +246,10 @@ class Engine:
     def pending(self) -> int:
         return len(self._queue)
 
+    def next_time(self) -> float | None:
+        """The time of the next scheduled action (None when the queue is empty)."""
+        return self._queue[0][0] if self._queue else None
+
     def step(self) -> bool:
         """Process the next action. False when the queue is empty."""
         if not self._queue:
