@@ -1,11 +1,14 @@
-"""Payload helpers shared by the use-case modules: typed decode with the right error, small encoders."""
+"""Payload helpers shared by the use-case modules: typed decode with the right error, small encoders,
+and the body of the DLMS action-result reply that several use cases share."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from smetslab.errors import CodecError, InputError
+from smetslab.gbcs.frames import GeneralSigning
+from smetslab.gbcs.messages._base import Echo, Message, MessageSpec
 from smetslab.gbcs.payloads.axdr import Data, null_data
 from smetslab.gbcs.payloads.dlms import (
     AccessKind,
@@ -19,6 +22,7 @@ from smetslab.gbcs.payloads.dlms import (
 from smetslab.gbcs.payloads.gbz import GbzComponent, GbzPayload, decode_gbz, encode_gbz
 
 T = TypeVar("T", AccessRequest, AccessResponse, DataNotification)
+R = TypeVar("R")
 
 
 def dlms(content: bytes, base: int, kind: type[T], what: str) -> T:
@@ -27,6 +31,17 @@ def dlms(content: bytes, base: int, kind: type[T], what: str) -> T:
     if not isinstance(p, kind):
         raise CodecError(f"{what}: payload is a {type(p).__name__}, expected a {kind.__name__}", base)
     return p
+
+
+def recognised_request(content: bytes, base: int, what: str, recognise: Callable[[AccessRequest], R | None],
+                       expected: str) -> tuple[R, Echo]:
+    """What ``recognise`` finds in the DLMS access-request ``content`` (None: not this use case's
+    requests), and its invoke id to echo; CodecError ``{what}: {expected}`` when it finds nothing."""
+    req = dlms(content, base, AccessRequest, what)
+    found = recognise(req)
+    if found is None:
+        raise CodecError(f"{what}: {expected}", base)
+    return found, Echo(invoke_id=req.invoke_id)
 
 
 def gbz_component(content: bytes, base: int, what: str) -> GbzComponent:
@@ -68,3 +83,30 @@ def check_range(value: object, low: int, high: int, field: str) -> None:
 def check_utrn(utrn: object, field: str = "utrn") -> None:
     if not isinstance(utrn, str) or len(utrn) != 20 or not utrn.isascii() or not utrn.isdigit():
         raise InputError(f"{field} {utrn!r}: expected exactly 20 decimal digits")
+
+
+def label(spec: MessageSpec) -> str:
+    """How errors name a use-case message, e.g. ``CS01b command``."""
+    return f"{spec.use_case} {spec.cra.name.lower()}"
+
+
+class ActionResultBody(Message):
+    """Body of a reply that is one DLMS action-result (``result``: 0 success, else a DLMS
+    Action-Result code, 0..255); the invoke id is echoed as sent. Subclasses declare ``result``
+    (with its default) beside their spec."""
+
+    __slots__ = ()
+    result: int
+
+    def _check(self) -> None:
+        check_range(self.result, 0, 0xFF, "result")
+
+    def _payload(self, echo: Echo) -> bytes:
+        return action_response(self._invoke_id(echo), [self.result])
+
+    @classmethod
+    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
+        what = label(cls.SPECS[0])
+        resp = dlms(content, base, AccessResponse, what)
+        (result,) = results_of(resp, 1, what, base)
+        return {"result": result}, Echo(invoke_id=resp.invoke_id)

@@ -24,7 +24,15 @@ from smetslab.gbcs.messages._base import (
     Supplementary,
     registered,
 )
-from smetslab.gbcs.messages._payload import action_response, check_range, dlms, mixed_response, results_of
+from smetslab.gbcs.messages._payload import (
+    ActionResultBody,
+    action_response,
+    check_range,
+    dlms,
+    mixed_response,
+    recognised_request,
+    results_of,
+)
 from smetslab.gbcs.payloads.axdr import DataType
 from smetslab.gbcs.payloads.dlms import (
     AccessKind,
@@ -120,13 +128,11 @@ class CCS01Command(Message):
 
     @classmethod
     def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        req = dlms(content, base, AccessRequest, "CCS01 command")
-        reg = parse_register_device(req)
-        if reg is None:
-            raise CodecError("CCS01 command: not register_device + SET join_timeout + SET enable joining", base)
+        reg, echo = recognised_request(content, base, "CCS01 command", parse_register_device,
+                                       "not register_device + SET join_timeout + SET enable joining")
         return ({"device": reg.eui, "install_code": reg.install_code, "join_timeout": reg.join_timeout,
                  "enable_joining": reg.enable_joining, "field2_enum": reg.field2_enum,
-                 "field4_enum": reg.field4_enum}, Echo(invoke_id=req.invoke_id))
+                 "field4_enum": reg.field4_enum}, echo)
 
 
 @registered
@@ -174,32 +180,18 @@ class CCS02Command(Message):
 
     @classmethod
     def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        req = dlms(content, base, AccessRequest, "CCS02 command")
-        eui = parse_unregister_device(req)
-        if eui is None:
-            raise CodecError("CCS02 command: not an unregister_device ACTION with an 8-byte EUI", base)
-        return {"device": eui}, Echo(invoke_id=req.invoke_id)
+        eui, echo = recognised_request(content, base, "CCS02 command", parse_unregister_device,
+                                       "not an unregister_device ACTION with an 8-byte EUI")
+        return {"device": eui}, echo
 
 
 @registered
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CCS02Response(Message):
+class CCS02Response(ActionResultBody):
     """CHF -> ACB: the unregister_device action result (0 success)."""
 
     SPECS = (MessageSpec("CCS02", 0x0002, CRA.RESPONSE, Protection.MAC, _REQUIRED),)
     result: int = 0
-
-    def _check(self) -> None:
-        check_range(self.result, 0, 0xFF, "result")
-
-    def _payload(self, echo: Echo) -> bytes:
-        return action_response(self._invoke_id(echo), [self.result])
-
-    @classmethod
-    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        resp = dlms(content, base, AccessResponse, "CCS02 response")
-        (result,) = results_of(resp, 1, "CCS02 response", base)
-        return {"result": result}, Echo(invoke_id=resp.invoke_id)
 
 
 @registered
@@ -222,32 +214,18 @@ class CCS03Command(Message):
 
     @classmethod
     def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        req = dlms(content, base, AccessRequest, "CCS03 command")
-        restore = parse_restore_pan(req)
-        if restore is None:
-            raise CodecError("CCS03 command: not a restore_PAN ACTION", base)
-        return {"extended_pan_id": restore[0], "entries": restore[1]}, Echo(invoke_id=req.invoke_id)
+        (extended_pan_id, entries), echo = recognised_request(content, base, "CCS03 command", parse_restore_pan,
+                                                              "not a restore_PAN ACTION")
+        return {"extended_pan_id": extended_pan_id, "entries": entries}, echo
 
 
 @registered
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CCS03Response(Message):
+class CCS03Response(ActionResultBody):
     """CHF -> ACB: the restore_PAN action result (0 success)."""
 
     SPECS = (MessageSpec("CCS03", 0x0003, CRA.RESPONSE, Protection.MAC, _REQUIRED),)
     result: int = 0
-
-    def _check(self) -> None:
-        check_range(self.result, 0, 0xFF, "result")
-
-    def _payload(self, echo: Echo) -> bytes:
-        return action_response(self._invoke_id(echo), [self.result])
-
-    @classmethod
-    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        resp = dlms(content, base, AccessResponse, "CCS03 response")
-        (result,) = results_of(resp, 1, "CCS03 response", base)
-        return {"result": result}, Echo(invoke_id=resp.invoke_id)
 
 
 @registered

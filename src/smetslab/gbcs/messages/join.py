@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from smetslab.errors import CodecError, InputError
 from smetslab.gbcs import _crypto
@@ -97,33 +97,63 @@ def certificate_eui(der: bytes) -> EUI64 | None:
     return None if facts.eui is None else EUI64(facts.eui)
 
 
-def _check_join(method_role: int, device_type: int, certificate: bytes | None) -> None:
-    check_range(method_role, *_INT32, "method_role")
-    check_range(device_type, *_INT32, "device_type")
-    if certificate is not None:
-        if not isinstance(certificate, bytes):
-            raise InputError("certificate: expected DER bytes or None")
-        try:
-            node = decode_der(certificate)
-        except CodecError as exc:
-            raise InputError(f"certificate: not one DER element ({exc})") from None
-        if node.tag != b"\x30":
-            raise InputError("certificate: expected a DER SEQUENCE (an X.509 certificate)")
+# -- DER bodies shared by the join and unjoin use cases ---------------------------------------------------
+# Each use case's class declares its fields (with its defaults) beside its spec; these bases give the
+# payload, its checks and its strict reader.
 
 
-def _join_payload(method_role: int, other: EUI64, device_type: int, certificate: bytes | None) -> bytes:
-    return encode_typed_der(JoinCommand(int(method_role), bytes(other), int(device_type), certificate))
+class _JoinCommandBody(Message):
+    """CS03 join command (DER): join method and role, the other device's EUI and device type and,
+    for Method C, its KA certificate (one DER SEQUENCE) at the end."""
+
+    __slots__ = ()
+    other_device: EUI64
+    device_type: int
+    method_role: int
+    certificate: bytes | None
+
+    def _check(self) -> None:
+        object.__setattr__(self, "other_device", parse_eui(self.other_device, "other_device"))
+        check_range(self.method_role, *_INT32, "method_role")
+        check_range(self.device_type, *_INT32, "device_type")
+        if self.certificate is not None:
+            if not isinstance(self.certificate, bytes):
+                raise InputError("certificate: expected DER bytes or None")
+            try:
+                node = decode_der(self.certificate)
+            except CodecError as exc:
+                raise InputError(f"certificate: not one DER element ({exc})") from None
+            if node.tag != b"\x30":
+                raise InputError("certificate: expected a DER SEQUENCE (an X.509 certificate)")
+
+    def _payload(self, echo: Echo) -> bytes:
+        return encode_typed_der(JoinCommand(int(self.method_role), bytes(self.other_device), int(self.device_type),
+                                            self.certificate))
+
+    @classmethod
+    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
+        j = decode_join_command(content, base=base)
+        return ({"method_role": j.method_role, "other_device": j.other_device, "device_type": j.device_type,
+                 "certificate": j.certificate}, Echo())
 
 
-def _parse_join(content: bytes, base: int) -> tuple[dict[str, Any], Echo]:
-    j = decode_join_command(content, base=base)
-    return ({"method_role": j.method_role, "other_device": j.other_device, "device_type": j.device_type,
-             "certificate": j.certificate}, Echo())
+class _ResponseCodeBody(Message):
+    """A device's join (CS03) or, with ``_UNJOIN``, unjoin (CS04) response: one DER INTEGER ``code``."""
 
+    __slots__ = ()
+    code: int
+    _UNJOIN: ClassVar[bool] = False
 
-def _code(content: bytes, base: int, unjoin: bool = False) -> tuple[dict[str, Any], Echo]:
-    r = decode_unjoin_response(content, base=base) if unjoin else decode_join_response(content, base=base)
-    return {"code": r.code}, Echo()
+    def _check(self) -> None:
+        check_range(self.code, *_INT32, "code")
+
+    def _payload(self, echo: Echo) -> bytes:
+        return encode_typed_der(UnjoinResponse(self.code) if self._UNJOIN else JoinResponse(self.code))
+
+    @classmethod
+    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
+        decode = decode_unjoin_response if cls._UNJOIN else decode_join_response
+        return {"code": decode(content, base=base).code}, Echo()
 
 
 # -- CS03 join ----------------------------------------------------------------------------------------
@@ -131,7 +161,7 @@ def _code(content: bytes, base: int, unjoin: bool = False) -> tuple[dict[str, An
 
 @registered
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CS03A1Command(Message):
+class CS03A1Command(_JoinCommandBody):
     """CS03A1 Method A Join (Meter): the meter (default role 0, Method A initiator) joins with
     ``other_device`` of ``device_type`` (e.g. 5 PPMID, 4 HCALCS). Critical, supplier-signed."""
 
@@ -141,40 +171,19 @@ class CS03A1Command(Message):
     method_role: int = JoinMethodRole.METHOD_A_INITIATOR
     certificate: bytes | None = None
 
-    def _check(self) -> None:
-        object.__setattr__(self, "other_device", parse_eui(self.other_device, "other_device"))
-        _check_join(self.method_role, self.device_type, self.certificate)
-
-    def _payload(self, echo: Echo) -> bytes:
-        return _join_payload(self.method_role, self.other_device, self.device_type, self.certificate)
-
-    @classmethod
-    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        return _parse_join(content, base)
-
 
 @registered
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CS03A1Response(Message):
+class CS03A1Response(_ResponseCodeBody):
     """The meter's join response code (``codes.JoinResponse``; 0 success), device-signed."""
 
     SPECS = (MessageSpec("CS03A1", 0x000D, CRA.RESPONSE, Protection.SIGNED),)
     code: int = 0
 
-    def _check(self) -> None:
-        check_range(self.code, *_INT32, "code")
-
-    def _payload(self, echo: Echo) -> bytes:
-        return encode_typed_der(JoinResponse(self.code))
-
-    @classmethod
-    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        return _code(content, base)
-
 
 @registered
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CS03A2Command(Message):
+class CS03A2Command(_JoinCommandBody):
     """CS03A2 Method A Join (non Meter): a PPMID or HCALCS (default role 1, Method A responder)
     joins with the meter ``other_device`` (device type 1 ESME). Critical (supplier-signed, e.g. to
     an HCALCS) or, with a supplementary remote party, the ACB-signed DCC variant (to a PPMID)."""
@@ -185,40 +194,19 @@ class CS03A2Command(Message):
     method_role: int = JoinMethodRole.METHOD_A_RESPONDER
     certificate: bytes | None = None
 
-    def _check(self) -> None:
-        object.__setattr__(self, "other_device", parse_eui(self.other_device, "other_device"))
-        _check_join(self.method_role, self.device_type, self.certificate)
-
-    def _payload(self, echo: Echo) -> bytes:
-        return _join_payload(self.method_role, self.other_device, self.device_type, self.certificate)
-
-    @classmethod
-    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        return _parse_join(content, base)
-
 
 @registered
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CS03A2Response(Message):
+class CS03A2Response(_ResponseCodeBody):
     """The PPMID's/HCALCS's join response code, device-signed."""
 
     SPECS = (MessageSpec("CS03A2", 0x00AB, CRA.RESPONSE, Protection.SIGNED, _OPTIONAL),)
     code: int = 0
 
-    def _check(self) -> None:
-        check_range(self.code, *_INT32, "code")
-
-    def _payload(self, echo: Echo) -> bytes:
-        return encode_typed_der(JoinResponse(self.code))
-
-    @classmethod
-    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        return _code(content, base)
-
 
 @registered
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CS03CCommand(Message):
+class CS03CCommand(_JoinCommandBody):
     """CS03C Method C Join (role 3) with ``other_device`` and its KA ``certificate`` (DER; see
     ``ka_certificate_der``). Critical to the GSME (supplier-signed, other = PPMID, type 5); the
     ACB-signed DCC variant to the PPMID (other = GSME, type 0) carries a supplementary remote party."""
@@ -229,35 +217,14 @@ class CS03CCommand(Message):
     certificate: bytes | None
     method_role: int = JoinMethodRole.METHOD_C
 
-    def _check(self) -> None:
-        object.__setattr__(self, "other_device", parse_eui(self.other_device, "other_device"))
-        _check_join(self.method_role, self.device_type, self.certificate)
-
-    def _payload(self, echo: Echo) -> bytes:
-        return _join_payload(self.method_role, self.other_device, self.device_type, self.certificate)
-
-    @classmethod
-    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        return _parse_join(content, base)
-
 
 @registered
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CS03CResponse(Message):
+class CS03CResponse(_ResponseCodeBody):
     """The GSME's/PPMID's join response code (11 = invalid or missing certificate), device-signed."""
 
     SPECS = (MessageSpec("CS03C", 0x00AF, CRA.RESPONSE, Protection.SIGNED, _OPTIONAL),)
     code: int = 0
-
-    def _check(self) -> None:
-        check_range(self.code, *_INT32, "code")
-
-    def _payload(self, echo: Echo) -> bytes:
-        return encode_typed_der(JoinResponse(self.code))
-
-    @classmethod
-    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        return _code(content, base)
 
 
 # -- CS04AC unjoin -------------------------------------------------------------------------------------
@@ -285,21 +252,12 @@ class CS04ACCommand(Message):
 
 @registered
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CS04ACResponse(Message):
+class CS04ACResponse(_ResponseCodeBody):
     """The unjoin response code (``codes.UnjoinResponse``: 0 success, 1 not in device log), device-signed."""
 
     SPECS = (MessageSpec("CS04AC", 0x000F, CRA.RESPONSE, Protection.SIGNED, _OPTIONAL),)
+    _UNJOIN = True
     code: int = 0
-
-    def _check(self) -> None:
-        check_range(self.code, *_INT32, "code")
-
-    def _payload(self, echo: Echo) -> bytes:
-        return encode_typed_der(UnjoinResponse(self.code))
-
-    @classmethod
-    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        return _code(content, base, unjoin=True)
 
 
 # -- CS07 read device join details ---------------------------------------------------------------------

@@ -22,24 +22,24 @@ PCS01/PCS02 travel PPMID -> GSME over the HAN only and are MAC'd between the two
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from smetslab.errors import CodecError
 from smetslab.gbcs.codes import OriginatingDevice
 from smetslab.gbcs.frames import CRA, GeneralSigning
 from smetslab.gbcs.messages._base import DlmsDateTime, Echo, Message, MessageSpec, Protection, registered
 from smetslab.gbcs.messages._payload import (
-    action_response,
+    ActionResultBody,
     check_range,
     check_utrn,
     dlms,
     gbz_bytes,
     gbz_component,
-    results_of,
+    label,
+    recognised_request,
 )
 from smetslab.gbcs.payloads.dlms import (
     AccessRequest,
-    AccessResponse,
     activate_emergency_credit_request,
     encode_dlms,
     is_activate_emergency_credit,
@@ -88,72 +88,113 @@ _ESI = OriginatingDevice.ENERGY_SERVICE_INTERFACE
 _IHD = OriginatingDevice.IN_HOME_DISPLAY_DEVICE
 
 
-# -- shared payload code -------------------------------------------------------------------------------
+# -- GBZ bodies shared by the GSME use cases --------------------------------------------------------------
+# Each use case's class declares its fields (with its defaults) and, for commands, the ZCL originating
+# device it sends; these bases give the payload, its checks and its strict reader.
 
 
-def _top_up_payload(utrn: str, device: int, echo: Echo) -> bytes:
-    return gbz_bytes(consumer_top_up_component(utrn, originating_device=device, sequence=echo.zcl_sequence))
+class _TopUpCommandBody(Message):
+    """ZCL Consumer Top Up (0x04) carrying ``utrn``, from ``_ORIGINATING_DEVICE``."""
+
+    __slots__ = ()
+    utrn: str
+    _ORIGINATING_DEVICE: ClassVar[int]
+
+    def _check(self) -> None:
+        check_utrn(self.utrn)
+
+    def _payload(self, echo: Echo) -> bytes:
+        return gbz_bytes(consumer_top_up_component(self.utrn, originating_device=self._ORIGINATING_DEVICE,
+                                                   sequence=echo.zcl_sequence))
+
+    @classmethod
+    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
+        what = label(cls.SPECS[0])
+        c = gbz_component(content, base, what)
+        if not isinstance(c.payload, ConsumerTopUp) or c.payload.utrn is None:
+            raise CodecError(f"{what}: not a ZCL Consumer Top Up carrying a 20-digit UTRN", base)
+        return {"utrn": c.payload.utrn}, Echo(zcl_sequence=c.header.sequence)
 
 
-def _parse_top_up(content: bytes, base: int, what: str) -> tuple[dict[str, Any], Echo]:
-    c = gbz_component(content, base, what)
-    if not isinstance(c.payload, ConsumerTopUp) or c.payload.utrn is None:
-        raise CodecError(f"{what}: not a ZCL Consumer Top Up carrying a 20-digit UTRN", base)
-    return {"utrn": c.payload.utrn}, Echo(zcl_sequence=c.header.sequence)
+class _TopUpResponseBody(Message):
+    """ZCL Consumer Top Up Response (0x03): result (u8), top-up value (int32), source (u8), credit
+    remaining (int32), money raw as the GSME sends it."""
+
+    __slots__ = ()
+    result: int
+    top_up_value: int
+    credit_remaining: int
+    source: int
+
+    def _check(self) -> None:
+        check_range(self.result, 0, 0xFF, "result")
+        check_range(self.top_up_value, *_INT32, "top_up_value")
+        check_range(self.source, 0, 0xFF, "source")
+        check_range(self.credit_remaining, *_INT32, "credit_remaining")
+
+    def _payload(self, echo: Echo) -> bytes:
+        header = ZclHeader(FC_CLUSTER_SPECIFIC | FC_SERVER_TO_CLIENT, echo.zcl_sequence, CMD_CONSUMER_TOP_UP_RESPONSE)
+        body = ConsumerTopUpResponse(self.result, self.top_up_value, self.source, self.credit_remaining)
+        return gbz_bytes(GbzComponent(CONTROL_LAST, PREPAYMENT_CLUSTER, header, body))
+
+    @classmethod
+    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
+        what = label(cls.SPECS[0])
+        c = gbz_component(content, base, what)
+        if not isinstance(c.payload, ConsumerTopUpResponse):
+            raise CodecError(f"{what}: not a ZCL Consumer Top Up Response", base)
+        p = c.payload
+        return ({"result": p.result, "top_up_value": p.top_up_value, "source": p.source,
+                 "credit_remaining": p.credit_remaining}, Echo(zcl_sequence=c.header.sequence))
 
 
-def _top_up_response_payload(result: int, value: int, source: int, credit: int, echo: Echo) -> bytes:
-    header = ZclHeader(FC_CLUSTER_SPECIFIC | FC_SERVER_TO_CLIENT, echo.zcl_sequence, CMD_CONSUMER_TOP_UP_RESPONSE)
-    return gbz_bytes(GbzComponent(CONTROL_LAST, PREPAYMENT_CLUSTER, header,
-                                  ConsumerTopUpResponse(result, value, source, credit)))
+class _SelectEmergencyCreditBody(Message):
+    """ZCL Select Available Emergency Credit (0x00): ``issue_date_time`` (ZigBee UTC time, u32) and
+    ``_ORIGINATING_DEVICE``."""
+
+    __slots__ = ()
+    issue_date_time: int
+    _ORIGINATING_DEVICE: ClassVar[int]
+
+    def _check(self) -> None:
+        check_range(self.issue_date_time, 0, 0xFFFFFFFF, "issue_date_time")
+
+    def _payload(self, echo: Echo) -> bytes:
+        return gbz_bytes(select_emergency_credit_component(issue_date_time=self.issue_date_time,
+                                                           originating_device=self._ORIGINATING_DEVICE,
+                                                           sequence=echo.zcl_sequence))
+
+    @classmethod
+    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
+        what = label(cls.SPECS[0])
+        c = gbz_component(content, base, what)
+        if not isinstance(c.payload, SelectAvailableEmergencyCredit):
+            raise CodecError(f"{what}: not a ZCL Select Available Emergency Credit", base)
+        return {"issue_date_time": c.payload.issue_date_time}, Echo(zcl_sequence=c.header.sequence)
 
 
-def _parse_top_up_response(content: bytes, base: int, what: str) -> tuple[dict[str, Any], Echo]:
-    c = gbz_component(content, base, what)
-    if not isinstance(c.payload, ConsumerTopUpResponse):
-        raise CodecError(f"{what}: not a ZCL Consumer Top Up Response", base)
-    p = c.payload
-    return ({"result": p.result, "top_up_value": p.top_up_value, "source": p.source,
-             "credit_remaining": p.credit_remaining}, Echo(zcl_sequence=c.header.sequence))
+class _DefaultResponseBody(Message):
+    """ZCL Default Response to Select Available Emergency Credit: ``status`` (u8, 0 = SUCCESS)."""
 
+    __slots__ = ()
+    status: int
 
-def _check_top_up_response(result: int, value: int, source: int, credit: int) -> None:
-    check_range(result, 0, 0xFF, "result")
-    check_range(value, *_INT32, "top_up_value")
-    check_range(source, 0, 0xFF, "source")
-    check_range(credit, *_INT32, "credit_remaining")
+    def _check(self) -> None:
+        check_range(self.status, 0, 0xFF, "status")
 
+    def _payload(self, echo: Echo) -> bytes:
+        # A profile-wide Default Response, server -> client, to command 0x00 of the Prepayment cluster (RTDS).
+        header = ZclHeader(FC_SERVER_TO_CLIENT, echo.zcl_sequence, CMD_DEFAULT_RESPONSE)
+        return gbz_bytes(GbzComponent(CONTROL_LAST, PREPAYMENT_CLUSTER, header,
+                                      DefaultResponse(CMD_SELECT_AVAILABLE_EMERGENCY_CREDIT, self.status)))
 
-def _emergency_credit_payload(issue: int, device: int, echo: Echo) -> bytes:
-    return gbz_bytes(select_emergency_credit_component(issue_date_time=issue, originating_device=device,
-                                                       sequence=echo.zcl_sequence))
-
-
-def _parse_emergency_credit(content: bytes, base: int, what: str) -> tuple[dict[str, Any], Echo]:
-    c = gbz_component(content, base, what)
-    if not isinstance(c.payload, SelectAvailableEmergencyCredit):
-        raise CodecError(f"{what}: not a ZCL Select Available Emergency Credit", base)
-    return {"issue_date_time": c.payload.issue_date_time}, Echo(zcl_sequence=c.header.sequence)
-
-
-def _default_response_payload(status: int, echo: Echo) -> bytes:
-    # A profile-wide Default Response, server -> client, to command 0x00 of the Prepayment cluster (RTDS).
-    header = ZclHeader(FC_SERVER_TO_CLIENT, echo.zcl_sequence, CMD_DEFAULT_RESPONSE)
-    return gbz_bytes(GbzComponent(CONTROL_LAST, PREPAYMENT_CLUSTER, header,
-                                  DefaultResponse(CMD_SELECT_AVAILABLE_EMERGENCY_CREDIT, status)))
-
-
-def _parse_default_response(content: bytes, base: int, what: str) -> tuple[dict[str, Any], Echo]:
-    c = gbz_component(content, base, what)
-    if not isinstance(c.payload, DefaultResponse):
-        raise CodecError(f"{what}: not a ZCL Default Response", base)
-    return {"status": c.payload.status}, Echo(zcl_sequence=c.header.sequence)
-
-
-def _action_result(content: bytes, base: int, what: str) -> tuple[dict[str, Any], Echo]:
-    resp = dlms(content, base, AccessResponse, what)
-    (result,) = results_of(resp, 1, what, base)
-    return {"result": result}, Echo(invoke_id=resp.invoke_id)
+    @classmethod
+    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
+        what = label(cls.SPECS[0])
+        c = gbz_component(content, base, what)
+        if not isinstance(c.payload, DefaultResponse):
+            raise CodecError(f"{what}: not a ZCL Default Response", base)
+        return {"status": c.payload.status}, Echo(zcl_sequence=c.header.sequence)
 
 
 # -- CS01a ---------------------------------------------------------------------------------------------
@@ -179,16 +220,14 @@ class CS01aCommand(Message):
 
     @classmethod
     def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        req = dlms(content, base, AccessRequest, "CS01a command")
-        utrn = top_up_utrn(req)
-        if utrn is None:
-            raise CodecError("CS01a command: not a token gateway 'enter' ACTION with a 20-digit UTRN", base)
-        return {"utrn": utrn}, Echo(invoke_id=req.invoke_id)
+        utrn, echo = recognised_request(content, base, "CS01a command", top_up_utrn,
+                                        "not a token gateway 'enter' ACTION with a 20-digit UTRN")
+        return {"utrn": utrn}, echo
 
 
 @registered
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CS01aResponse(Message):
+class CS01aResponse(ActionResultBody):
     """ESME -> supplier: DLMS action-result (0 success; RTDS error example 1 hardware-fault) and
     the ESME's date-time in the grouping header. MAC'd between ESME and supplier KA keys."""
 
@@ -200,18 +239,8 @@ class CS01aResponse(Message):
     def success(self) -> bool:
         return self.result == 0
 
-    def _check(self) -> None:
-        check_range(self.result, 0, 0xFF, "result")
-
     def _header_date_time(self) -> DlmsDateTime | None:
         return self.date_time
-
-    def _payload(self, echo: Echo) -> bytes:
-        return action_response(self._invoke_id(echo), [self.result])
-
-    @classmethod
-    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        return _action_result(content, base, "CS01a response")
 
 
 # -- CS01b ---------------------------------------------------------------------------------------------
@@ -219,27 +248,18 @@ class CS01aResponse(Message):
 
 @registered
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CS01bCommand(Message):
+class CS01bCommand(_TopUpCommandBody):
     """CS01b Apply Prepayment Top Up to a GSME (supplier -> GSME; non-critical, MAC'd via the ACB).
     ZCL Consumer Top Up with originating device 0 (Energy Service Interface)."""
 
     SPECS = (MessageSpec("CS01b", 0x0097, CRA.COMMAND, Protection.MAC),)
+    _ORIGINATING_DEVICE = _ESI
     utrn: str
-
-    def _check(self) -> None:
-        check_utrn(self.utrn)
-
-    def _payload(self, echo: Echo) -> bytes:
-        return _top_up_payload(self.utrn, _ESI, echo)
-
-    @classmethod
-    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        return _parse_top_up(content, base, "CS01b command")
 
 
 @registered
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CS01bResponse(Message):
+class CS01bResponse(_TopUpResponseBody):
     """GSME -> supplier: ZCL Consumer Top Up Response and the GSME's date-time in the grouping header.
 
     ``result`` is a ZCL top-up result (``codes.TopUpResult``); ``top_up_value`` and
@@ -253,18 +273,8 @@ class CS01bResponse(Message):
     credit_remaining: int
     source: int = _ESI
 
-    def _check(self) -> None:
-        _check_top_up_response(self.result, self.top_up_value, self.source, self.credit_remaining)
-
     def _header_date_time(self) -> DlmsDateTime | None:
         return self.date_time
-
-    def _payload(self, echo: Echo) -> bytes:
-        return _top_up_response_payload(self.result, self.top_up_value, self.source, self.credit_remaining, echo)
-
-    @classmethod
-    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        return _parse_top_up_response(content, base, "CS01b response")
 
 
 # -- PCS01 / PCS02 (PPMID -> GSME, HAN only) ------------------------------------------------------------
@@ -272,28 +282,19 @@ class CS01bResponse(Message):
 
 @registered
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PCS01Command(Message):
+class PCS01Command(_TopUpCommandBody):
     """PCS01 Apply Prepayment Top Up to a GSME using PPMID (PPMID -> GSME; MAC'd between the
     PPMID's and the GSME's KA keys). ZCL Consumer Top Up with originating device 2. The counter is
     the PPMID's own (RTDS 0x2710)."""
 
     SPECS = (MessageSpec("PCS01", 0x009B, CRA.COMMAND, Protection.MAC),)
+    _ORIGINATING_DEVICE = _IHD
     utrn: str
-
-    def _check(self) -> None:
-        check_utrn(self.utrn)
-
-    def _payload(self, echo: Echo) -> bytes:
-        return _top_up_payload(self.utrn, _IHD, echo)
-
-    @classmethod
-    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        return _parse_top_up(content, base, "PCS01 command")
 
 
 @registered
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PCS01Response(Message):
+class PCS01Response(_TopUpResponseBody):
     """GSME -> PPMID: ZCL Consumer Top Up Response (no header date-time). Money as in CS01bResponse."""
 
     SPECS = (MessageSpec("PCS01", 0x009B, CRA.RESPONSE, Protection.MAC),)
@@ -302,54 +303,25 @@ class PCS01Response(Message):
     credit_remaining: int
     source: int = _IHD
 
-    def _check(self) -> None:
-        _check_top_up_response(self.result, self.top_up_value, self.source, self.credit_remaining)
-
-    def _payload(self, echo: Echo) -> bytes:
-        return _top_up_response_payload(self.result, self.top_up_value, self.source, self.credit_remaining, echo)
-
-    @classmethod
-    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        return _parse_top_up_response(content, base, "PCS01 response")
-
 
 @registered
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PCS02Command(Message):
+class PCS02Command(_SelectEmergencyCreditBody):
     """PCS02 Activate Emergency Credit on GSME from PPMID: ZCL Select Available Emergency Credit with
     originating device 2. ``issue_date_time``: ZigBee UTC time (RTDS 0)."""
 
     SPECS = (MessageSpec("PCS02", 0x0090, CRA.COMMAND, Protection.MAC),)
+    _ORIGINATING_DEVICE = _IHD
     issue_date_time: int = 0
-
-    def _check(self) -> None:
-        check_range(self.issue_date_time, 0, 0xFFFFFFFF, "issue_date_time")
-
-    def _payload(self, echo: Echo) -> bytes:
-        return _emergency_credit_payload(self.issue_date_time, _IHD, echo)
-
-    @classmethod
-    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        return _parse_emergency_credit(content, base, "PCS02 command")
 
 
 @registered
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PCS02Response(Message):
+class PCS02Response(_DefaultResponseBody):
     """GSME -> PPMID: ZCL Default Response, ``status`` 0 = SUCCESS (a ZCL status otherwise)."""
 
     SPECS = (MessageSpec("PCS02", 0x0090, CRA.RESPONSE, Protection.MAC),)
     status: int = 0
-
-    def _check(self) -> None:
-        check_range(self.status, 0, 0xFF, "status")
-
-    def _payload(self, echo: Echo) -> bytes:
-        return _default_response_payload(self.status, echo)
-
-    @classmethod
-    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        return _parse_default_response(content, base, "PCS02 response")
 
 
 # -- ECS09 / GCS06 (critical) -------------------------------------------------------------------------
@@ -376,7 +348,7 @@ class ECS09Command(Message):
 
 @registered
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ECS09Response(Message):
+class ECS09Response(ActionResultBody):
     """ESME -> supplier: DLMS action-result (0 success), signed by the ESME (no MAC wrapper)."""
 
     SPECS = (MessageSpec("ECS09", 0x0020, CRA.RESPONSE, Protection.SIGNED),)
@@ -386,52 +358,23 @@ class ECS09Response(Message):
     def success(self) -> bool:
         return self.result == 0
 
-    def _check(self) -> None:
-        check_range(self.result, 0, 0xFF, "result")
-
-    def _payload(self, echo: Echo) -> bytes:
-        return action_response(self._invoke_id(echo), [self.result])
-
-    @classmethod
-    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        return _action_result(content, base, "ECS09 response")
-
 
 @registered
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GCS06Command(Message):
+class GCS06Command(_SelectEmergencyCreditBody):
     """GCS06 Activate Emergency Credit Remotely on GSME (critical): ZCL Select Available Emergency
     Credit with originating device 0. ``issue_date_time``: ZigBee UTC time (RTDS 0)."""
 
     SPECS = (MessageSpec("GCS06", 0x0070, CRA.COMMAND, Protection.SIGNED_MAC),)
+    _ORIGINATING_DEVICE = _ESI
     issue_date_time: int = 0
-
-    def _check(self) -> None:
-        check_range(self.issue_date_time, 0, 0xFFFFFFFF, "issue_date_time")
-
-    def _payload(self, echo: Echo) -> bytes:
-        return _emergency_credit_payload(self.issue_date_time, _ESI, echo)
-
-    @classmethod
-    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        return _parse_emergency_credit(content, base, "GCS06 command")
 
 
 @registered
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GCS06Response(Message):
+class GCS06Response(_DefaultResponseBody):
     """GSME -> supplier: ZCL Default Response (status 0 SUCCESS; RTDS error 0xC0 HARDWARE_FAILURE),
     signed by the GSME (no MAC wrapper)."""
 
     SPECS = (MessageSpec("GCS06", 0x0070, CRA.RESPONSE, Protection.SIGNED),)
     status: int = 0
-
-    def _check(self) -> None:
-        check_range(self.status, 0, 0xFF, "status")
-
-    def _payload(self, echo: Echo) -> bytes:
-        return _default_response_payload(self.status, echo)
-
-    @classmethod
-    def _parse(cls, content: bytes, base: int, header: GeneralSigning) -> tuple[dict[str, Any], Echo]:
-        return _parse_default_response(content, base, "GCS06 response")

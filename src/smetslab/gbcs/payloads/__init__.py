@@ -15,6 +15,7 @@ Malformed input raises only ``smetslab.errors.CodecError``, whose offset counts 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,21 +116,19 @@ class RawPayload:
 Payload = DlmsPayload | GbzPayload | GbzAlert | DerNode | DerTyped | RawPayload
 
 
+# (message codes, command decoder, response decoder) of each typed DER service.
+_TYPED_DER: tuple[tuple[frozenset[int], Callable[..., DerTyped], Callable[..., DerTyped]], ...] = (
+    (_JOIN_CODES, decode_join_command, decode_join_response),
+    (_UNJOIN_CODES, decode_unjoin_command, decode_unjoin_response),
+    (frozenset({_READ_JOIN_DETAILS}), decode_read_join_details_command, decode_read_join_details_response),
+)
+
+
 def _typed_der(message_code: int, content: bytes, cra: int, base: int) -> DerTyped | None:
-    if cra == CRA_COMMAND:
-        if message_code in _JOIN_CODES:
-            return decode_join_command(content, base=base)
-        if message_code in _UNJOIN_CODES:
-            return decode_unjoin_command(content, base=base)
-        if message_code == _READ_JOIN_DETAILS:
-            return decode_read_join_details_command(content, base=base)
-    elif cra == CRA_RESPONSE:
-        if message_code in _JOIN_CODES:
-            return decode_join_response(content, base=base)
-        if message_code in _UNJOIN_CODES:
-            return decode_unjoin_response(content, base=base)
-        if message_code == _READ_JOIN_DETAILS:
-            return decode_read_join_details_response(content, base=base)
+    for codes, command, response in _TYPED_DER:
+        if message_code in codes:
+            decode = {CRA_COMMAND: command, CRA_RESPONSE: response}.get(cra)
+            return None if decode is None else decode(content, base=base)
     return None
 
 

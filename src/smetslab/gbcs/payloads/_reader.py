@@ -1,4 +1,4 @@
-"""A bounds-checked byte cursor shared by the payload codecs.
+"""A bounds-checked byte cursor, and small helpers, shared by the payload codecs.
 
 Every read that would run past the end raises ``CodecError`` with the offset where the missing
 bytes were expected, so truncated or random input never escapes as IndexError/struct.error.
@@ -7,6 +7,8 @@ content starts inside the whole GBCS frame).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from smetslab.errors import CodecError
 
@@ -105,3 +107,11 @@ def axdr_length_bytes(n: int) -> bytes:
         return bytes([n])
     body = n.to_bytes((n.bit_length() + 7) // 8, "big")
     return bytes([0x80 | len(body)]) + body
+
+
+def enum_title(enum_cls: Any, value: int) -> str:
+    """The ``title`` of ``value`` in a ``codes`` enum, or ``unknown (value)``, for the JSON views."""
+    try:
+        return str(enum_cls(value).title)
+    except ValueError:
+        return f"unknown ({value})"

@@ -19,14 +19,15 @@ canonical DER and refuse (CodecError) bytes they would not reproduce exactly.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from smetslab.errors import CodecError, InputError
 from smetslab.gbcs.codes import DeviceType, JoinMethodRole
 from smetslab.gbcs.codes import JoinResponse as JoinResponseCode
 from smetslab.gbcs.codes import UnjoinResponse as UnjoinResponseCode
-from smetslab.gbcs.payloads._reader import Reader
+from smetslab.gbcs.payloads._reader import Reader, enum_title
 
 __all__ = [
     "DerNode",
@@ -251,13 +252,6 @@ def der_to_json(node: DerNode) -> dict[str, Any]:
 
 # -- typed join/unjoin payloads ----------------------------------------------------------------------
 
-def _title(enum_cls: Any, value: int) -> str:
-    try:
-        return str(enum_cls(value).title)
-    except ValueError:
-        return f"unknown ({value})"
-
-
 @dataclass(frozen=True, slots=True)
 class JoinCommand:
     """CS03A1/A2/B/C: join this device with ``other_device`` (certificate: Method C only)."""
@@ -373,7 +367,10 @@ def _eui_of(node: DerNode, what: str) -> bytes:
     return b
 
 
-def _canonical(t: DerTyped, content: bytes, what: str, base: int) -> DerTyped:
+_T = TypeVar("_T", bound=DerTyped)
+
+
+def _canonical(t: _T, content: bytes, what: str, base: int) -> _T:
     """Refuse input the typed encoder would not reproduce (non-minimal INTEGER/length forms)."""
     again = encode_typed_der(t)
     if again != content:
@@ -383,10 +380,12 @@ def _canonical(t: DerTyped, content: bytes, what: str, base: int) -> DerTyped:
     return t
 
 
-def _typed(content: bytes, base: int, what: str, build: Any) -> DerTyped:
+def _typed(content: bytes, base: int, what: str, build: Callable[[DerNode], _T]) -> _T:
+    """``build``'s typed payload from the one DER element of ``content``; CodecError naming ``what``
+    when the DER is malformed, not that shape, or not canonical."""
     node = decode_der(content, base=base)
     try:
-        t: DerTyped = build(node)
+        t = build(node)
     except _ShapeError as e:
         raise CodecError(f"{what}: {e}", base) from None
     except (ValueError, InputError):
@@ -404,27 +403,19 @@ def _build_join(node: DerNode) -> JoinCommand:
 
 
 def decode_join_command(content: bytes, *, base: int = 0) -> JoinCommand:
-    t = _typed(content, base, "CS03 join command", _build_join)
-    assert isinstance(t, JoinCommand)
-    return t
+    return _typed(content, base, "CS03 join command", _build_join)
 
 
 def decode_join_response(content: bytes, *, base: int = 0) -> JoinResponse:
-    t = _typed(content, base, "CS03 join response", lambda n: JoinResponse(_int_of(n, "join response")))
-    assert isinstance(t, JoinResponse)
-    return t
+    return _typed(content, base, "CS03 join response", lambda n: JoinResponse(_int_of(n, "join response")))
 
 
 def decode_unjoin_command(content: bytes, *, base: int = 0) -> UnjoinCommand:
-    t = _typed(content, base, "CS04 unjoin command", lambda n: UnjoinCommand(_eui_of(n, "otherDeviceEntityId")))
-    assert isinstance(t, UnjoinCommand)
-    return t
+    return _typed(content, base, "CS04 unjoin command", lambda n: UnjoinCommand(_eui_of(n, "otherDeviceEntityId")))
 
 
 def decode_unjoin_response(content: bytes, *, base: int = 0) -> UnjoinResponse:
-    t = _typed(content, base, "CS04 unjoin response", lambda n: UnjoinResponse(_int_of(n, "unjoin response")))
-    assert isinstance(t, UnjoinResponse)
-    return t
+    return _typed(content, base, "CS04 unjoin response", lambda n: UnjoinResponse(_int_of(n, "unjoin response")))
 
 
 def _build_null(node: DerNode) -> ReadJoinDetailsCommand:
@@ -434,9 +425,7 @@ def _build_null(node: DerNode) -> ReadJoinDetailsCommand:
 
 
 def decode_read_join_details_command(content: bytes, *, base: int = 0) -> ReadJoinDetailsCommand:
-    t = _typed(content, base, "CS07 command", _build_null)
-    assert isinstance(t, ReadJoinDetailsCommand)
-    return t
+    return _typed(content, base, "CS07 command", _build_null)
 
 
 def _build_details(node: DerNode) -> ReadJoinDetailsResponse:
@@ -453,9 +442,7 @@ def _build_details(node: DerNode) -> ReadJoinDetailsResponse:
 
 
 def decode_read_join_details_response(content: bytes, *, base: int = 0) -> ReadJoinDetailsResponse:
-    t = _typed(content, base, "CS07 response", _build_details)
-    assert isinstance(t, ReadJoinDetailsResponse)
-    return t
+    return _typed(content, base, "CS07 response", _build_details)
 
 
 def _certificate_facts(cert: bytes) -> dict[str, Any]:
@@ -475,27 +462,27 @@ def typed_der_to_json(t: DerTyped) -> dict[str, Any]:
     """Use-case labels for a typed join/unjoin payload."""
     if isinstance(t, JoinCommand):
         out: dict[str, Any] = {
-            "method_role": _title(JoinMethodRole, t.method_role),
+            "method_role": enum_title(JoinMethodRole, t.method_role),
             "method_role_value": t.method_role,
             "other_device": t.other_device.hex().upper(),
-            "device_type": _title(DeviceType, t.device_type),
+            "device_type": enum_title(DeviceType, t.device_type),
             "device_type_value": t.device_type,
         }
         if t.certificate is not None:
             out["certificate"] = {"der": t.certificate.hex().upper(), **_certificate_facts(t.certificate)}
         return {"join": out}
     if isinstance(t, JoinResponse):
-        return {"join_response": {"code": t.code, "meaning": _title(JoinResponseCode, t.code)}}
+        return {"join_response": {"code": t.code, "meaning": enum_title(JoinResponseCode, t.code)}}
     if isinstance(t, UnjoinCommand):
         return {"unjoin": {"other_device": t.other_device.hex().upper()}}
     if isinstance(t, UnjoinResponse):
-        return {"unjoin_response": {"code": t.code, "meaning": _title(UnjoinResponseCode, t.code)}}
+        return {"unjoin_response": {"code": t.code, "meaning": enum_title(UnjoinResponseCode, t.code)}}
     if isinstance(t, ReadJoinDetailsCommand):
         return {"read_join_details": {}}
     out = {"code": t.code, "meaning": {0: "success", 1: "read failure"}.get(t.code, "unknown")}
     if t.devices is not None:
         out["devices"] = [{"eui": d.eui.hex().upper(),
-                           "device_type": _title(DeviceType, d.device_type)}
+                           "device_type": enum_title(DeviceType, d.device_type)}
                           for d in t.devices]
     return {"join_details": out}
 

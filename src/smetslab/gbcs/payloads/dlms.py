@@ -392,19 +392,23 @@ def _date_time_json(dt: bytes) -> str | None:
     return describe_date_time(dt) or dt.hex().upper()
 
 
+def _with_data(out: dict[str, Any], key: str, items: list[dict[str, Any]], data: tuple[Data, ...]) -> None:
+    """``out[key] = items``, each item with its data when there is one data per item (the normal
+    case: item i goes with data i), else the data as a separate list."""
+    out[key] = items
+    if len(items) == len(data):
+        for item, d in zip(items, data, strict=True):
+            item["data"] = data_to_json(d)
+    else:
+        out["data"] = [data_to_json(d) for d in data]
+
+
 def dlms_to_json(p: DlmsPayload) -> dict[str, Any]:
     """A JSON-serialisable tree of a DLMS payload."""
     if isinstance(p, AccessRequest):
         out: dict[str, Any] = {"kind": "dlms-access-request", "invoke_id": f"0x{p.invoke_id:08X}",
                                "date_time": _date_time_json(p.date_time)}
-        specs = [_spec_json(s) for s in p.specs]
-        if len(p.specs) == len(p.data):   # the normal case: spec i goes with data i
-            for s, d in zip(specs, p.data, strict=True):
-                s["data"] = data_to_json(d)
-            out["requests"] = specs
-        else:
-            out["requests"] = specs
-            out["data"] = [data_to_json(d) for d in p.data]
+        _with_data(out, "requests", [_spec_json(s) for s in p.specs], p.data)
         return out
     if isinstance(p, AccessResponse):
         out = {"kind": "dlms-access-response", "invoke_id": f"0x{p.invoke_id:08X}",
@@ -413,13 +417,7 @@ def dlms_to_json(p: DlmsPayload) -> dict[str, Any]:
             out["request_specs"] = [_spec_json(s) for s in p.request_specs]
         results = [{"access": r.kind.label, "result": r.result, "result_name": result_name(r.result)}
                    for r in p.results]
-        if len(p.results) == len(p.data):
-            for res, d in zip(results, p.data, strict=True):
-                res["data"] = data_to_json(d)
-            out["responses"] = results
-        else:
-            out["responses"] = results
-            out["data"] = [data_to_json(d) for d in p.data]
+        _with_data(out, "responses", results, p.data)
         return out
     return {"kind": "dlms-data-notification", "invoke_id": f"0x{p.invoke_id:08X}",
             "date_time": _date_time_json(p.date_time), "body": data_to_json(p.body)}

@@ -33,7 +33,7 @@ from typing import Any
 
 from smetslab.errors import InputError
 from smetslab.gbcs.codes import OriginatingDevice, TopUpResult
-from smetslab.gbcs.payloads._reader import Reader, axdr_length_bytes
+from smetslab.gbcs.payloads._reader import Reader, axdr_length_bytes, enum_title
 
 __all__ = [
     "GBZ_PROFILE",
@@ -488,29 +488,22 @@ def _command_name(cluster_id: int, h: ZclHeader) -> str | None:
     return None
 
 
-def _title(enum_cls: Any, value: int) -> str:
-    try:
-        return str(enum_cls(value).title)
-    except ValueError:
-        return f"unknown ({value})"
-
-
 def _payload_json(p: ZclPayload) -> dict[str, Any]:
     if isinstance(p, ConsumerTopUp):
         out: dict[str, Any] = {"originating_device": p.originating_device,
-                               "originating_device_name": _title(OriginatingDevice, p.originating_device),
+                               "originating_device_name": enum_title(OriginatingDevice, p.originating_device),
                                "top_up_code": p.top_up_code.hex().upper()}
         if p.utrn is not None:
             out["utrn"] = p.utrn
         return out
     if isinstance(p, ConsumerTopUpResponse):
-        return {"result": p.result, "result_name": _title(TopUpResult, p.result),
+        return {"result": p.result, "result_name": enum_title(TopUpResult, p.result),
                 "top_up_value": p.top_up_value, "source": p.source,
-                "source_name": _title(OriginatingDevice, p.source), "credit_remaining": p.credit_remaining}
+                "source_name": enum_title(OriginatingDevice, p.source), "credit_remaining": p.credit_remaining}
     if isinstance(p, SelectAvailableEmergencyCredit):
         return {"issue_date_time": p.issue_date_time, "issue_date_time_utc": zigbee_time_text(p.issue_date_time),
                 "originating_device": p.originating_device,
-                "originating_device_name": _title(OriginatingDevice, p.originating_device)}
+                "originating_device_name": enum_title(OriginatingDevice, p.originating_device)}
     if isinstance(p, DefaultResponse):
         return {"command_id": f"0x{p.command_id:02X}", "status": p.status,
                 "status_name": ZCL_STATUS.get(p.status, "unknown")}
