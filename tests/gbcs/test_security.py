@@ -351,3 +351,14 @@ def test_contents_without_protected_blocks() -> None:
     # the header bytes without a framing length prefix are plaintext, not a block
     assert security.find_protected_blocks(bytes.fromhex("DA2000000100000109053100000000")) == []
     assert security.decrypt_protected(command(), EVERYONE) == []
+
+
+def test_signatures_are_deterministic_so_seeded_runs_repeat_byte_for_byte():
+    # RFC 6979: same key, same bytes -> same signature (and it still verifies as ordinary ECDSA).
+    from smetslab.gbcs import _crypto
+
+    key = _crypto.generate_private_key()
+    a = _crypto.ecdsa_sign_raw(key, b"general-signing APDU")
+    assert a == _crypto.ecdsa_sign_raw(key, b"general-signing APDU")
+    assert a != _crypto.ecdsa_sign_raw(key, b"general-signing APDV")
+    _crypto.ecdsa_verify_raw(_crypto.public_key_of(key), b"general-signing APDU", a)

@@ -63,6 +63,10 @@ Certificate = x509.Certificate
 _CURVE = ec.SECP256R1()
 _SHA256 = hashes.SHA256()
 _ECDSA = ec.ECDSA(_SHA256)
+# Signing uses RFC 6979 deterministic nonces: a signature then depends only on the key and the bytes,
+# so a seeded emulation produces the same GBCS bytes and event log on every run (and no nonce RNG can
+# leak the key). Verifiers cannot tell the difference: it is ordinary ECDSA.
+_ECDSA_SIGN = ec.ECDSA(_SHA256, deterministic_signing=True)
 
 
 def ecdh(private: PrivateKey, public: PublicKey) -> bytes:
@@ -102,8 +106,8 @@ def gcm_decrypt(key: bytes, iv: bytes, aad: bytes, ciphertext: bytes, tag: bytes
 
 
 def ecdsa_sign_raw(private: PrivateKey, data: bytes) -> bytes:
-    """ECDSA P-256/SHA-256 signature as raw r||s (64 bytes), as GBCS carries it."""
-    der = private.sign(data, _ECDSA)
+    """ECDSA P-256/SHA-256 signature as raw r||s (64 bytes), as GBCS carries it (RFC 6979 nonce)."""
+    der = private.sign(data, _ECDSA_SIGN)
     r, s = decode_dss_signature(der)
     return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
