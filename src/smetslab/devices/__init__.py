@@ -1,11 +1,27 @@
 """Pure device state machines ``step(state, input, now) -> (state, events)``.
 
 ``chf`` (device log, historic log, joins and the local-join window), ``esme`` and ``gsme``
-(prepayment meters, sharing ``prepayment``). Time is injected; refusals are events.
+(prepayment meters, sharing ``prepayment``), ``ppmid``, ``ihd``, ``hht`` and ``gpf``, with the HAN
+frames they exchange. Time is injected; refusals are events.
 """
 
-from smetslab.devices import chf, esme, gsme, prepayment
-from smetslab.devices._common import CS03_DEVICE_TYPE, Alert, DeviceType, TopUpRoute
+from smetslab.devices import chf, esme, gpf, gsme, hht, ihd, ppmid, prepayment
+from smetslab.devices._common import (
+    CS03_DEVICE_TYPE,
+    Alert,
+    CommandRefusal,
+    DeviceType,
+    Fuel,
+    GBCSFrame,
+    GBCSOut,
+    HANFrameOut,
+    HANJoined,
+    LocalPairing,
+    MeterReport,
+    ReplayRule,
+    TopUpRoute,
+    Via,
+)
 from smetslab.devices._rules import CountedFailure, JoinWindowPolicy, TopUpAcceptance
 from smetslab.devices._topup import Rejection, ZCLTopUpResult
 
@@ -14,6 +30,20 @@ __all__ = [
     "esme",
     "gsme",
     "prepayment",
+    "ppmid",
+    "ihd",
+    "hht",
+    "gpf",
+    "Fuel",
+    "Via",
+    "GBCSFrame",
+    "GBCSOut",
+    "HANFrameOut",
+    "HANJoined",
+    "LocalPairing",
+    "MeterReport",
+    "CommandRefusal",
+    "ReplayRule",
     "Alert",
     "CS03_DEVICE_TYPE",
     "DeviceType",

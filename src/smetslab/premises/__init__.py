@@ -1,6 +1,6 @@
-"""Discrete-event premises emulator: virtual clock, deterministic event queue, event log, HAN, WAN.
-
-Stories, the DCC and supplier actors, consumers and attackers build on ``engine`` (later increments).
+"""Discrete-event premises emulator: virtual clock, deterministic event queue, event log, HAN, WAN
+(``engine``); a whole premises with its DCC, supplier, consumer and attackers (``site``); the meters'
+and hub's GBCS layer (``nodes``).
 """
 
 from smetslab.premises.engine import (
@@ -14,6 +14,7 @@ from smetslab.premises.engine import (
     WANLink,
     event_fields,
 )
+from smetslab.premises.site import COUNTER_NAMES, Site, SiteConfig
 
 __all__ = [
     "AvailabilitySchedule",
@@ -25,4 +26,7 @@ __all__ = [
     "Priority",
     "WANLink",
     "event_fields",
+    "Site",
+    "SiteConfig",
+    "COUNTER_NAMES",
 ]

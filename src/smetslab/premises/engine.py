@@ -83,7 +83,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, bytes | bytearray):
         return bytes(value).hex().upper()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value) if _logged(f)}
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | frozenset | set):
@@ -96,10 +96,17 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _logged(f: dataclasses.Field[Any]) -> bool:
+    # A field declared with metadata {"log": False} stays out of the log: e.g. GBCS wire bytes, whose
+    # ECDSA signatures are randomised and would make two runs with the same seed log different bytes.
+    return bool(f.metadata.get("log", True))
+
+
 def event_fields(event: Any) -> dict[str, Any]:
-    """The fields of a device event (a dataclass) as a JSON-friendly dict."""
+    """The fields of a device event (a dataclass) as a JSON-friendly dict (fields marked
+    ``metadata={"log": False}`` are left out)."""
     if dataclasses.is_dataclass(event) and not isinstance(event, type):
-        return {f.name: _jsonable(getattr(event, f.name)) for f in dataclasses.fields(event)}
+        return {f.name: _jsonable(getattr(event, f.name)) for f in dataclasses.fields(event) if _logged(f)}
     return {"value": _jsonable(event)}
 
 

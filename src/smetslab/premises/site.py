@@ -1,0 +1,1660 @@
+"""A whole premises on the event engine: hub (CHF + GPF), meters, PPMID, IHD, HHT, the HAN and WAN, the
+DCC, the supplier's head-end, a consumer and attackers, exchanging real GBCS bytes.
+
+Theory of operation
+-------------------
+``Site`` wires the pure device machines (``smetslab.devices``) and the meters' GBCS application
+layer (``premises.nodes``) onto one seeded ``Engine``. The timeline methods (``install``,
+``wan_lost``, ``replacement_ppmid_arrives``, ``issue_utrn``, ``attacker``, ...) only *schedule*
+actions; ``run(until)`` plays them. Everything a device emits is logged by the engine and seen by one
+hook, ``Site._on_event``, which routes it: HAN frames over ``HANMedium`` (frames for the sleepy GSME
+through the GPF and the hub's queue), GBCS replies and alerts up the WAN to the DCC (or back through
+the Wi-Fi PPMID, or to the installer's HHT), CHF join events to the joining devices. The hook never
+steps a device itself; it schedules, so deliveries are never re-entrant.
+
+Paths a top-up can take (``Route``): the app over the WAN (CS01a/CS01b built and MAC'd for real), the
+SECMP0038 relay (the same bytes over broadband to the Wi-Fi PPMID, then the HAN), a phone app on the
+meter's Bluetooth/NFC, a UTRN typed on the PPMID (PECS01 over ZSE to the ESME, PCS01 GBCS to the GSME)
+or on the meter keypad. Which are usable at a moment is ``smetslab.policy.routes`` applied to the
+premises' state (WAN up, PPMID paired, keypad reachable, options in force).
+
+Pairing a PPMID: with the WAN, the DCC sends CCS01, the PPMID joins with its install-code key, the
+CHF's CS14 tells the DCC, and the supplier and the DCC send CS03A1 + CS03A2 (ESME) and CS03C + CS03C
+(GSME). Requests made while the WAN is down wait in the DCC's outbox. Without the WAN, the options in
+force (``policy.options.combine``) decide what the consumer can do (``policy.routes.
+local_pairing_possible``: press the hub button, power-cycle the hub, wait for an alternating window, a
+pre-registered spare, or a standing window), and the CHF's join-window policy (``devices.
+JoinWindowPolicy``, built on ``policy.windows``) decides whether the hub admits the join; the hub then
+pairs the PPMID with the meters itself (``LocalPairing``: our model). An installer's or engineer's HHT
+joins through the same window and carries DCC commands for local delivery.
+
+Measures (``counters``) are tallied from device events as they happen and from a piecewise-constant
+integration of route availability, so they survive a snapshot/restore.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import functools
+import hashlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from smetslab.devices import JoinWindowPolicy
+from smetslab.devices import chf as C
+from smetslab.devices import gpf as G
+from smetslab.devices import hht as H
+from smetslab.devices import ihd as I
+from smetslab.devices import ppmid as P
+from smetslab.devices import prepayment as pp
+from smetslab.devices._common import (
+    DeviceType,
+    Fuel,
+    GBCSFrame,
+    GBCSOut,
+    HANFrameOut,
+    HANJoined,
+    LocalPairing,
+    MeterReport,
+    ReplayRule,
+    Via,
+    gbcs_frame,
+)
+from smetslab.devices.esme import new_esme
+from smetslab.devices.gsme import new_gsme
+from smetslab.errors import CodecError, InputError
+from smetslab.gbcs import keygen
+from smetslab.gbcs import messages as M
+from smetslab.gbcs.keystore import KeyId, Keystore, KeyUsage
+from smetslab.policy import options as policy_options
+from smetslab.policy import routes as policy_routes
+from smetslab.policy import wan as policy_wan
+from smetslab.policy import windows as policy_windows
+from smetslab.premises import _jsonstate, nodes
+from smetslab.premises.actors import DCC, Consumer, HomeView, Plan, Route, SupplierHeadEnd, utrn_value
+from smetslab.premises.attackers import (
+    Attack,
+    AttackKind,
+    RelayVerdict,
+    garbage,
+    is_rogue,
+    relay_verdict,
+    rogue_identity,
+    tamper_utrn,
+    tamper_wire,
+)
+from smetslab.premises.engine import Engine, HANMedium, Priority
+from smetslab.units import EUI64, SimTime
+
+__all__ = ["SiteConfig", "Site", "COUNTER_NAMES", "UTRNRoute"]
+
+UTRNRoute = Literal["wan", "relay", "phone_app", "ppmid", "meter_keypad", "sms"]
+_UTRN_ROUTES = ("wan", "relay", "phone_app", "ppmid", "meter_keypad", "sms")
+_FUELS = {"electricity": Fuel.ELECTRICITY, "gas": Fuel.GAS}
+_METER_NAME = {Fuel.ELECTRICITY: "ESME", Fuel.GAS: "GSME"}
+
+COUNTER_NAMES = (
+    "topups_accepted", "topups_rejected", "topups_credited_pence", "duplicate_utrns_rejected", "forged_rejected",
+    "rogue_joins", "rogue_join_attempts", "legit_joins", "dos_blocked_joins", "self_disconnected_hours",
+    "no_route_hours", "utrn_only_hours", "ppmid_paired", "replays_rejected", "commands_relayed",
+    "engineer_visits", "join_window_open_hours",
+    # beyond the contract
+    "commands_rejected", "commands_accepted", "local_pairings", "utrns_issued", "wan_top_ups_failed",
+    "alerts_delivered", "alerts_lost", "relay_dropped", "relay_delayed", "ec_activations",
+    "balance_electricity_pence", "balance_gas_pence", "hours_simulated",
+)
+"""What ``Site.counters()`` returns (docs/emulator.md defines each)."""
+
+_IHD_EUI = EUI64("00DB1234567890B0")
+_HHT_BASE = int("00DB1234567890C0", 16)
+_PPMID_BASE = int("00DB12345678A400", 16)  # replacement PPMID n has EUI _PPMID_BASE + n
+
+
+# --------------------------------------------------------------------------------------------------
+# Configuration
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """A premises, all plain data (a story fills it). Money in integer pence, times in seconds.
+
+    Contract fields first (``seed`` ... ``device_log_capacity``); the rest have defaults. Assumptions
+    are labelled in docs/emulator.md.
+    """
+
+    seed: int = 0
+    options: str = "baseline"
+    fuel: Literal["dual", "electricity", "gas"] = "dual"
+    initial_credit_pence: int = 1000
+    daily_spend_pence: int = 300
+    meter_keypad_reachable: bool = True
+    broadband: bool = True
+    phone: bool = True
+    consumer_tops_up_below_pence: int | None = None
+    keystore: Keystore | None = field(default=None, compare=False, repr=False)
+    device_log_capacity: int = 16
+    # -- beyond the contract ------------------------------------------------------------------------
+    top_up_pence: int = 2000  # what the consumer buys each time
+    hub_reachable: bool | None = None  # None: same as meter_keypad_reachable (the hub sits on the meter)
+    smartphone: bool = True  # for the meter_bluetooth / meter_nfc phone app
+    wifi_ppmid: bool = True  # the PPMID has the Wi-Fi module SECMP0038 needs
+    new_hub: bool = True  # the hub is new enough to have the hub_button
+    new_meters: bool = True  # the meters carry the radio meter_bluetooth / meter_nfc need
+    firmware_ok: bool = True  # the hub runs the option's firmware (secmp0037, windows, preauth)
+    mesh_neighbour: Literal["none", "same_supplier", "other_supplier"] = "none"
+    mesh_broker_days: float = 7.0
+    replay_rule: Literal["strictly_greater", "unseen", "off"] = "strictly_greater"
+    emergency_credit_pence: int = 500
+    debt_pence: int = 0
+    debt_recovery_per_day_pence: int = 0
+    gsme_wake_interval_s: float = 1800.0
+    tick_s: float = 3600.0
+    display_interval_s: float = 86_400.0
+    join_timeout_min: int = 90  # CCS01 JoinTimePeriod, read as minutes (RTDS 90)
+    join_delay_s: float = 10.0  # a logged device joins this long after its CCS01
+    cbke_s: float = 5.0  # key establishment keeps the hub busy this long per local join attempt
+    join_retry_s: float = 600.0
+    max_join_retries: int = 50
+    pending_s: float = 21_600.0  # the consumer waits this long for a top-up before trying again
+    engineer_after_no_route_days: float | None = None  # None: no engineer is sent automatically
+    wan_latency_s: float = 0.0
+    epoch: str = "2025-01-01T00:00:00+00:00"  # simulated t = 0 (for GBCS time stamps)
+
+    def __post_init__(self) -> None:
+        def bad(name: str, allowed: str) -> InputError:
+            return InputError(f"{name} {getattr(self, name)!r}: {allowed}")
+
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise bad("seed", "must be an integer")
+        policy_options.combine(self.options, "options")  # InputError naming the unknown part
+        if self.fuel not in ("dual", "electricity", "gas"):
+            raise bad("fuel", "allowed 'dual', 'electricity', 'gas'")
+        for name in ("initial_credit_pence", "daily_spend_pence", "top_up_pence", "emergency_credit_pence",
+                     "debt_pence", "debt_recovery_per_day_pence"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise bad(name, "must be an integer number of pence")
+        for name in ("daily_spend_pence", "top_up_pence", "emergency_credit_pence", "debt_pence",
+                     "debt_recovery_per_day_pence"):
+            if getattr(self, name) < 0:
+                raise bad(name, "must be >= 0")
+        if self.consumer_tops_up_below_pence is not None and (
+                isinstance(self.consumer_tops_up_below_pence, bool)
+                or not isinstance(self.consumer_tops_up_below_pence, int)):
+            raise bad("consumer_tops_up_below_pence", "must be an integer number of pence or null")
+        for name in ("meter_keypad_reachable", "broadband", "phone", "smartphone", "wifi_ppmid", "new_hub",
+                     "new_meters", "firmware_ok"):
+            if not isinstance(getattr(self, name), bool):
+                raise bad(name, "must be true or false")
+        if self.hub_reachable is not None and not isinstance(self.hub_reachable, bool):
+            raise bad("hub_reachable", "must be true, false or null")
+        if isinstance(self.device_log_capacity, bool) or not isinstance(self.device_log_capacity, int) \
+                or self.device_log_capacity < 4:
+            raise bad("device_log_capacity", "must be an integer >= 4 (the meters, IHD and PPMID need entries)")
+        if self.mesh_neighbour not in ("none", "same_supplier", "other_supplier"):
+            raise bad("mesh_neighbour", "allowed 'none', 'same_supplier', 'other_supplier'")
+        if self.replay_rule not in ("strictly_greater", "unseen", "off"):
+            raise bad("replay_rule", "allowed 'strictly_greater', 'unseen', 'off'")
+        for name in ("gsme_wake_interval_s", "tick_s", "display_interval_s", "join_delay_s", "cbke_s",
+                     "join_retry_s", "pending_s", "mesh_broker_days"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
+                raise bad(name, "must be a finite number > 0")
+        if isinstance(self.wan_latency_s, bool) or not isinstance(self.wan_latency_s, int | float) \
+                or self.wan_latency_s < 0:
+            raise bad("wan_latency_s", "must be a number >= 0")
+        if isinstance(self.join_timeout_min, bool) or not isinstance(self.join_timeout_min, int) \
+                or not 1 <= self.join_timeout_min <= 0xFFFF:
+            raise bad("join_timeout_min", "must be an integer 1..65535 (minutes)")
+        if self.engineer_after_no_route_days is not None and (
+                isinstance(self.engineer_after_no_route_days, bool)
+                or not isinstance(self.engineer_after_no_route_days, int | float)
+                or self.engineer_after_no_route_days < 0):
+            raise bad("engineer_after_no_route_days", "must be a number of days >= 0 or null")
+        try:
+            when = datetime.datetime.fromisoformat(self.epoch)
+        except (TypeError, ValueError):
+            raise bad("epoch", "must be an ISO 8601 date-time with a UTC offset") from None
+        if when.tzinfo is None:
+            raise bad("epoch", "must carry a UTC offset, e.g. 2025-01-01T00:00:00+00:00")
+
+    @property
+    def fuels(self) -> tuple[Fuel, ...]:
+        return {"dual": (Fuel.ELECTRICITY, Fuel.GAS), "electricity": (Fuel.ELECTRICITY,),
+                "gas": (Fuel.GAS,)}[self.fuel]
+
+    @property
+    def hub_in_reach(self) -> bool:
+        return self.meter_keypad_reachable if self.hub_reachable is None else self.hub_reachable
+
+    @property
+    def epoch_datetime(self) -> datetime.datetime:
+        return datetime.datetime.fromisoformat(self.epoch)
+
+
+# --------------------------------------------------------------------------------------------------
+# Bookkeeping (all of it snapshot-able)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Job:
+    """A PPMID pairing in progress: ``stage`` log -> wait_join -> joins_sent."""
+
+    ppmid: str
+    transport: str  # "WAN" (DCC over the WAN) or "LOCAL" (an engineer's HHT)
+    stage: str = "log"
+
+
+@dataclass
+class _Joiner:
+    """A PPMID trying to join locally: the local-pairing mechanisms left to try, and retries made."""
+
+    ppmid: str
+    plan: list[str]
+    retries: int = 0
+
+
+@dataclass
+class _Visit:
+    purpose: str  # "install" or "engineer"
+    hht: str
+    until: float
+
+
+@dataclass
+class _Later:
+    """A follow-up action the premises scheduled for itself, kept as data so a snapshot holds it:
+    ``kind`` is ``deliver`` (args: device name, input) or one of ``_LATER_CALLS`` (a Site method)."""
+
+    at: float
+    priority: int
+    seq: int
+    kind: str
+    args: tuple[Any, ...]
+
+
+_FOLLOW_UP = int(Priority.INPUT) + 5
+"""Priority of the premises' own follow-ups (joins after a CCS01, retries, attack series): after the
+story's inputs at the same instant, so a restored premises (whose story steps are scheduled again
+after its agenda) runs them in the same order as the original."""
+
+_LATER_CALLS = frozenset({"_down_arrive", "_dcc_in", "_visit_end", "_start_local_pairing", "_joiner_step",
+                          "_joiner_try", "_mesh_up", "_attack_attempt"})
+
+
+@dataclass
+class _Book:
+    wan_up: bool = True
+    mesh_up: bool = False
+    installed_at: float | None = None
+    ppmids: list[str] = field(default_factory=list)
+    ppmid: str | None = None
+    hhts: list[str] = field(default_factory=list)
+    visit: _Visit | None = None
+    tally: dict[str, float] = field(default_factory=dict)
+    route_at: float | None = None
+    route_no: bool = False
+    route_utrn: bool = False
+    no_route_s: float = 0.0
+    utrn_only_s: float = 0.0
+    no_route_since: float | None = None
+    labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (fuel, UTRN)
+    captured_utrns: list[tuple[str, str]] = field(default_factory=list)  # (meter device, UTRN)
+    captured_commands: list[tuple[str, bytes]] = field(default_factory=list)  # (meter device, wire)
+    captured_relayed: list[bytes] = field(default_factory=list)
+    outbox: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)  # requests waiting for the WAN
+    jobs: dict[str, _Job] = field(default_factory=dict)  # by PPMID device name
+    joiners: dict[str, _Joiner] = field(default_factory=dict)  # by PPMID device name
+    power_ons: list[float] = field(default_factory=list)
+    presses: list[float] = field(default_factory=list)
+    spare: str | None = None  # device name reserved for the firmware_preauth spare
+    spare_registered: bool = False
+    hub_busy_until: float = -math.inf
+    rogues: list[str] = field(default_factory=list)  # rogue EUIs (hex) that tried
+    rogue_in: list[str] = field(default_factory=list)  # rogue EUIs that got in
+    clones: list[str] = field(default_factory=list)  # EUIs a clone of the preauth spare presented
+    pending: dict[str, float] = field(default_factory=dict)  # fuel -> time of the consumer's last top-up
+    attacks: list[Attack] = field(default_factory=list)  # relay attacks (the relay consults them)
+    hub_port: nodes.HubPort | None = None
+    agenda: dict[int, _Later] = field(default_factory=dict)
+    agenda_seq: int = 0
+    headend_k: dict[EUI64, int] = field(default_factory=dict)
+    dcc_counter: int = 0
+    dcc_request: int = 0
+
+
+def _install_code(seed: int, eui: EUI64) -> bytes:
+    # Deterministic per premises and device: a story replays with the same codes.
+    return hashlib.sha256(b"smetslab install code|%d|" % seed + bytes(eui)).digest()[:16]
+
+
+class Site:
+    """One premises on one seeded engine. See the module docstring; the API is in docs/emulator.md."""
+
+    def __init__(self, config: SiteConfig, *, start: float = 0.0) -> None:
+        self.config = config
+        self.effect = policy_options.combine(config.options, "options")
+        self.engine = Engine(seed=config.seed, start=start)
+        self.book = _Book(hub_port=None)
+        self._pki_entities = keygen.PKIEntities()
+        self.keystore = config.keystore if config.keystore is not None else \
+            keygen.generate_pki(self._pki_entities, seed=config.seed).keystore()
+        e = self._pki_entities
+        self.supplier_eui, self.acb, self.hub_eui, self.gpf_eui = e.supplier, e.acb, e.chf, e.gpf
+        self._check_keys()
+        epoch = config.epoch_datetime
+        self.book.hub_port = nodes.HubPort(self.hub_eui, self.acb, ReplayRule(config.replay_rule), epoch=epoch)
+        self._meters: dict[Fuel, EUI64] = {}
+        self._device_types: dict[EUI64, DeviceType] = {}
+        self._labels_scheduled: list[str] = []
+
+        eng = self.engine
+        policy = JoinWindowPolicy(config.options)
+        hub = dataclasses.replace(
+            C.new_chf(C.CHFConfig(self.hub_eui, device_log_capacity=config.device_log_capacity,
+                                  join_policy=policy), now=start), power=C.CHFPower.OFF)
+        eng.add_device("CHF", hub, C.step, eui=self.hub_eui)
+        node_cfg = nodes.NodeConfig(self.supplier_eui, self.acb, ReplayRule(config.replay_rule), epoch=epoch)
+        prepay = pp.PrepaymentConfig(emergency_credit_limit_pence=config.emergency_credit_pence,
+                                     debt_recovery_per_day_pence=config.debt_recovery_per_day_pence)
+        for fuel in config.fuels:
+            eui = e.esme if fuel is Fuel.ELECTRICITY else e.gsme
+            make = new_esme if fuel is Fuel.ELECTRICITY else new_gsme
+            meter = make(meter=eui, supplier=self.supplier_eui, keystore=self.keystore,
+                         profile=pp.FlatRate(config.daily_spend_pence), balance_pence=config.initial_credit_pence,
+                         debt_pence=config.debt_pence, config=prepay, now=start)
+            eng.add_device(_METER_NAME[fuel], nodes.new_meter_node(meter, node_cfg), nodes.step, eui=eui)
+            self._meters[fuel] = eui
+            self._device_types[eui] = DeviceType.ESME if fuel is Fuel.ELECTRICITY else DeviceType.GSME
+        if Fuel.GAS in self._meters:
+            eng.add_device("GPF", G.new_gpf(self.gpf_eui, self._meters[Fuel.GAS]), G.step, eui=self.gpf_eui)
+        eng.add_device("IHD", I.new_ihd(_IHD_EUI, _install_code(config.seed, _IHD_EUI)), I.step, eui=_IHD_EUI)
+        self._device_types[_IHD_EUI] = DeviceType.TYPE2
+
+        self.han = HANMedium(eng, hub="CHF")
+        self.supplier = SupplierHeadEnd(self.keystore, eui=self.supplier_eui, acb=self.acb,
+                                        meters={eui: self._device_types[eui] for eui in self._meters.values()})
+        self.dcc = DCC(self.keystore, acb=self.acb, supplier=self.supplier_eui, hub=self.hub_eui)
+        self.consumer = Consumer(config.consumer_tops_up_below_pence, config.top_up_pence)
+        self._new_ppmid()  # the customer's first PPMID (paired at install, or not)
+        eng.on_event(self._on_event)
+        # Periodic series on a fixed grid from t = 0, so a restored premises keeps the original's times.
+        eng.every(config.tick_s, self._tick, start=_next_on_grid(start, config.tick_s))
+        eng.every(config.display_interval_s, self._publish, start=_next_on_grid(start, config.display_interval_s))
+        if Fuel.GAS in self._meters:
+            # The sleepy GSME wakes and polls its GPF for what waits for it.
+            eng.every(config.gsme_wake_interval_s, self._gsme_wake,
+                      start=_next_on_grid(start, config.gsme_wake_interval_s))
+
+    # ==============================================================================================
+    # Timeline (each schedules onto the engine at ``at`` seconds)
+    # ==============================================================================================
+
+    def install(self, at: float, *, wan: bool = True, ppmid: bool = True) -> None:
+        """The hub is installed and powered at ``at``; with ``wan`` the DCC commissions the HAN over
+        the WAN, else an installer's HHT joins the meters locally and the WAN stays down until
+        ``wan_restored``. With ``ppmid`` the customer's PPMID is paired (or waits to be)."""
+        self.engine.schedule(at, lambda: self._install(wan, ppmid), priority=Priority.NETWORK)
+
+    def wan_lost(self, at: float) -> None:
+        self.engine.schedule(at, lambda: self._set_wan(False), priority=Priority.NETWORK)
+
+    def wan_restored(self, at: float) -> None:
+        self.engine.schedule(at, lambda: self._set_wan(True), priority=Priority.NETWORK)
+
+    def ppmid_lost(self, at: float) -> None:
+        """The customer's PPMID breaks or is lost."""
+        self.engine.schedule(at, self._ppmid_lost)
+
+    def replacement_ppmid_arrives(self, at: float) -> None:
+        """A new PPMID reaches the customer, who tries to pair it (DCC request; local means if the WAN is down)."""
+        self.engine.schedule(at, self._replacement_arrives)
+
+    def press_hub_button(self, at: float) -> None:
+        self.engine.schedule(at, self._press_button)
+
+    def power_cycle_hub(self, at: float) -> None:
+        self.engine.schedule(at, self._power_cycle, priority=Priority.POWER)
+
+    def issue_utrn(self, at: float, *, value_pence: int, fuel: str, route: str, label: str | None = None) -> None:
+        """The supplier issues a UTRN worth ``value_pence`` for ``fuel`` and it travels by ``route``:
+        ``wan`` (CS01a/b over the WAN), ``relay`` (SECMP0038), ``phone_app`` (meter Bluetooth/NFC),
+        ``ppmid`` or ``meter_keypad`` (sent by SMS/phone and typed there), or ``sms`` (typed on the PPMID
+        if paired, else on the meter keypad if reachable). ``label`` names it for ``enter_utrn``."""
+        f = self._fuel(fuel, "fuel")
+        if route not in _UTRN_ROUTES:
+            raise InputError(f"route {route!r}: allowed {', '.join(_UTRN_ROUTES)}")
+        if label is not None and (label in self.book.labels or label in self._labels_scheduled):
+            raise InputError(f"label {label!r}: already used by an earlier UTRN")
+        if label is not None:
+            self._labels_scheduled.append(label)
+        utrn_value(value_pence)  # InputError now, not in the middle of the run
+        self.engine.schedule(at, lambda: self._issue(value_pence, f, route, label))
+
+    def enter_utrn(self, at: float, *, label: str, on: str, fuel: str | None = None) -> None:
+        """Type again an earlier UTRN (by ``label``) on the ``ppmid`` or the ``meter_keypad``."""
+        if on not in ("ppmid", "meter_keypad"):
+            raise InputError(f"on {on!r}: allowed 'ppmid', 'meter_keypad'")
+        if fuel is not None:
+            self._fuel(fuel, "fuel")
+        if label not in self.book.labels and label not in self._labels_scheduled:
+            raise InputError(f"label {label!r}: no UTRN is issued under it before this entry "
+                             f"(issue_utrn(..., label={label!r}) first)")
+        self.engine.schedule(at, lambda: self._enter(label, on, fuel))
+
+    def emergency_credit(self, at: float, *, fuel: str, on: Literal["ppmid", "meter", "wan"]) -> None:
+        """The consumer asks for emergency credit on the PPMID, at the meter, or from the supplier (ECS09/GCS06)."""
+        f = self._fuel(fuel, "fuel")
+        if on not in ("ppmid", "meter", "wan"):
+            raise InputError(f"on {on!r}: allowed 'ppmid', 'meter', 'wan'")
+        self.engine.schedule(at, lambda: self._emergency_credit(f, on))
+
+    def enable_supply(self, at: float, *, fuel: str, on: Literal["ppmid", "meter"]) -> None:
+        f = self._fuel(fuel, "fuel")
+        if on not in ("ppmid", "meter"):
+            raise InputError(f"on {on!r}: allowed 'ppmid', 'meter'")
+        self.engine.schedule(at, lambda: self._enable(f, on))
+
+    def engineer_visit(self, at: float, *, duration_s: float = 7200.0) -> None:
+        """An engineer with an HHT: power-cycles the hub, joins through the window and pairs the PPMID
+        with DCC commands for local delivery (bringing a PPMID if the customer's is broken)."""
+        self.engine.schedule(at, lambda: self._engineer(duration_s))
+
+    def attacker(self, at: float, *, kind: str, credentials: bool = False, duration_s: float = 3600,
+                 rate_per_hour: float = 60, delay_s: float = 3600) -> None:
+        """An attack from ``at`` (``premises.attackers``): rogue_join, join_flood, replay_utrn, forge_utrn,
+        replay_command, forge_command, relay_drop, relay_delay, relay_replay, relay_flood."""
+        attack = Attack.of(kind, at, duration_s=float(duration_s), rate_per_hour=float(rate_per_hour),
+                           credentials=bool(credentials), delay_s=float(delay_s))
+        self.engine.schedule(at, lambda: self._attack_start(attack))
+
+    def run(self, until: float) -> None:
+        """Play everything scheduled up to ``until`` (seconds); the clock then reads ``until``."""
+        self.engine.run(until)
+        self._track()
+
+    # ==============================================================================================
+    # Reading the premises
+    # ==============================================================================================
+
+    def counters(self) -> dict[str, float]:
+        """The premises' measures so far (``COUNTER_NAMES``; defined in docs/emulator.md)."""
+        self._track()
+        t = self.book.tally
+        out = {name: float(t.get(name, 0.0)) for name in COUNTER_NAMES}
+        now = float(self.engine.now)
+        off = 0.0
+        for fuel in self._meters:
+            # A pure step on a copy brings the meter to now without touching the premises.
+            node = self.engine.devices[_METER_NAME[fuel]].state
+            meter, _ = pp.step(node.meter, pp.Tick(), SimTime(now), table=_table(fuel), use_cases={})
+            off += meter.off_seconds(now)
+            out[f"balance_{fuel.value.lower()}_pence"] = float(meter.balance_pence)
+        out["self_disconnected_hours"] = off / 3600.0
+        out["no_route_hours"] = self.book.no_route_s / 3600.0
+        out["utrn_only_hours"] = self.book.utrn_only_s / 3600.0
+        out["ppmid_paired"] = 1.0 if self._ppmid_paired() else 0.0
+        out["join_window_open_hours"] = self._join_window_open_hours(now)
+        out["hours_simulated"] = now / 3600.0
+        return out
+
+    def ppmid_state(self) -> P.PPMIDState | None:
+        """The customer's current PPMID (None before any)."""
+        return None if self.book.ppmid is None else self.engine.devices[self.book.ppmid].state
+
+    def meter_state(self, fuel: str | Fuel) -> pp.MeterState:
+        f = fuel if isinstance(fuel, Fuel) else self._fuel(fuel, "fuel")
+        node = self.engine.devices[_METER_NAME[f]].state
+        assert isinstance(node, nodes.MeterNode)
+        return node.meter
+
+    def chf_state(self) -> C.CHFState:
+        state = self.engine.devices["CHF"].state
+        assert isinstance(state, C.CHFState)
+        return state
+
+    # ==============================================================================================
+    # Snapshot and restore
+    # ==============================================================================================
+
+    def state_snapshot(self) -> dict[str, Any]:
+        """Everything the premises must not forget, as JSON-able data (no keys): device states, the
+        head-end's and DCC's counters, tallies, and the engine's clock and RNG state. Pending engine
+        actions (the rest of the story, frames in flight or queued for the GSME) are not included:
+        the restoring runner schedules the rest of its story again."""
+        b = self.book
+        b.headend_k = dict(self.supplier.k)
+        b.dcc_counter, b.dcc_request = self.dcc.counter, self.dcc.request
+        return {
+            "version": 1,
+            "time": float(self.engine.now),
+            "seed": self.config.seed,
+            "options": self.config.options,
+            "rng": _jsonstate.encode(_rng_state(self.engine.rng)),
+            "devices": {name: {"eui": None if a.eui is None else str(a.eui), "state": _jsonstate.encode(a.state)}
+                        for name, a in self.engine.devices.items()},
+            "book": _jsonstate.encode(b),
+        }
+
+    @classmethod
+    def from_snapshot(cls, snap: dict[str, Any], config: SiteConfig) -> Site:
+        """A premises rebuilt from ``state_snapshot`` output with ``config`` (the same seed and options)."""
+        if not isinstance(snap, dict) or snap.get("version") != 1:
+            raise InputError("snapshot: not a premises snapshot (version 1)")
+        if snap.get("seed") != config.seed or snap.get("options") != config.options:
+            raise InputError(f"snapshot: taken with seed {snap.get('seed')!r} and options {snap.get('options')!r}, "
+                             f"restored with {config.seed!r} and {config.options!r}")
+        site = cls(config, start=float(snap["time"]))
+        book = _jsonstate.decode(snap["book"], site.keystore)
+        for name in book.ppmids:
+            if name not in site.engine.devices:
+                site._add_ppmid_device(name)
+        for name in book.hhts:
+            if name not in site.engine.devices:
+                site._add_hht_device(name)
+        for name, entry in snap["devices"].items():
+            actor = site.engine.devices.get(name)
+            if actor is None:
+                raise InputError(f"snapshot: device {name!r} is not part of this premises")
+            actor.state = _jsonstate.decode(entry["state"], site.keystore)
+        site.book = book
+        for item in sorted(book.agenda.values(), key=lambda x: (x.at, x.priority, x.seq)):
+            site._arm(item)  # the follow-ups the original had pending, in their original order
+        site.supplier.k.update(book.headend_k)
+        site.dcc.counter, site.dcc.request = book.dcc_counter, book.dcc_request
+        site.engine.rng.bit_generator.state = _jsonstate.decode(snap["rng"])
+        return site
+
+    # ==============================================================================================
+    # Devices
+    # ==============================================================================================
+
+    def _check_keys(self) -> None:
+        e = self._pki_entities
+        needed = [(e.supplier, KeyUsage.KA, True), (e.supplier, KeyUsage.DS, False), (e.acb, KeyUsage.KA, False),
+                  (e.acb, KeyUsage.DS, False), (e.chf, KeyUsage.KA, False), (e.esme, KeyUsage.KA, False),
+                  (e.esme, KeyUsage.DS, False), (e.gsme, KeyUsage.KA, False), (e.gsme, KeyUsage.DS, False),
+                  (e.ppmid, KeyUsage.KA, False), (e.ppmid, KeyUsage.DS, False)]
+        missing = [f"{eui} {'prepayment ' if ppk else ''}{usage.name}" for eui, usage, ppk in needed
+                   if not self.keystore.has_private(KeyId(eui, usage, ppk))]
+        if missing:
+            raise InputError(f"keystore: the premises plays every party and needs their private keys; missing "
+                             f"{', '.join(missing)} (omit keystore to generate a test PKI from the seed)")
+
+    def _ppmid_eui(self, n: int) -> EUI64:
+        return self._pki_entities.ppmid if n == 1 else EUI64((_PPMID_BASE + n).to_bytes(8, "big"))
+
+    def _add_ppmid_device(self, name: str) -> str:
+        n = 1 if name == "PPMID" else int(name.split("-")[1])
+        eui = self._ppmid_eui(n)
+        if n > 1:  # a replacement: its own SMKI keys, made from the seed (the PKI's first PPMID is n = 1)
+            pki = keygen.generate_pki(keygen.PKIEntities(ppmid=eui), seed=b"%d|ppmid|%d" % (self.config.seed, n))
+            for k in pki.keys:
+                if k.entity == "ppmid":
+                    self.keystore.add(k.kid.eui, k.kid.usage, private=k.private, certificate=k.certificate)
+        cfg = P.PPMIDConfig(eui, _install_code(self.config.seed, eui), self.supplier_eui, self.acb,
+                            wifi=self.config.wifi_ppmid, relay_permitted=self.effect.relay,
+                            replay=ReplayRule(self.config.replay_rule), epoch=self.config.epoch_datetime)
+        self.engine.add_device(name, P.new_ppmid(cfg, self.keystore), P.step, eui=eui)
+        self._device_types[eui] = DeviceType.PPMID
+        return name
+
+    def _new_ppmid(self) -> str:
+        n = len(self.book.ppmids) + 1
+        name = "PPMID" if n == 1 else f"PPMID-{n}"
+        self._add_ppmid_device(name)
+        self.book.ppmids.append(name)
+        self.book.ppmid = name
+        return name
+
+    def _add_hht_device(self, name: str) -> str:
+        n = 1 if name == "HHT" else int(name.split("-")[1])
+        eui = EUI64((_HHT_BASE + n).to_bytes(8, "big"))
+        self.engine.add_device(name, H.new_hht(eui, _install_code(self.config.seed, eui)), H.step, eui=eui)
+        self._device_types[eui] = DeviceType.HHT
+        return name
+
+    def _new_hht(self) -> str:
+        n = len(self.book.hhts) + 1
+        name = "HHT" if n == 1 else f"HHT-{n}"
+        self._add_hht_device(name)
+        self.book.hhts.append(name)
+        return name
+
+    def _state(self, name: str) -> Any:
+        return self.engine.devices[name].state
+
+    def _ppmid_paired(self) -> bool:
+        s = self.ppmid_state()
+        return s is not None and s.status is P.PPMIDStatus.PAIRED
+
+    def _installed(self) -> bool:
+        return self.book.installed_at is not None
+
+    def _fuel(self, fuel: str, name: str) -> Fuel:
+        f = _FUELS.get(fuel)
+        if f is None or f not in self._meters:
+            have = ", ".join(k for k, v in _FUELS.items() if v in self._meters)
+            raise InputError(f"{name} {fuel!r}: this premises has {have}")
+        return f
+
+    # ==============================================================================================
+    # Transport: WAN, HAN, broadband
+    # ==============================================================================================
+
+    def _note(self, device: str, event: str, **fields: Any) -> None:
+        self.engine.log.note(self.engine.now, device, event, **fields)
+
+    def _soon(self, action: Callable[[], object]) -> None:
+        """Run ``action`` later in this same instant (never re-entrantly from a hook). Only for the
+        current instant: anything later goes on the agenda (``_later``) so a snapshot keeps it."""
+        self.engine.schedule(self.engine.now, lambda: None if action() else None, priority=Priority.DELIVERY)
+
+    def _later(self, at: float, kind: str, *args: Any, priority: int = _FOLLOW_UP) -> None:
+        """Schedule a follow-up as data (see ``_Later``)."""
+        if kind != "deliver" and kind not in _LATER_CALLS:
+            raise AssertionError(f"no follow-up {kind!r}")
+        item = _Later(float(at), int(priority), self.book.agenda_seq, kind, tuple(args))
+        self.book.agenda_seq += 1
+        self.book.agenda[item.seq] = item
+        self._arm(item)
+
+    def _arm(self, item: _Later) -> None:
+        self.engine.schedule(item.at, lambda: self._fire(item.seq), priority=item.priority)
+
+    def _fire(self, seq: int) -> None:
+        item = self.book.agenda.pop(seq, None)
+        if item is None:
+            return
+        if item.kind == "deliver":
+            self.engine.deliver(item.args[0], item.args[1])
+        elif item.kind in _LATER_CALLS:
+            getattr(self, item.kind)(*item.args)
+
+    def _count(self, name: str, by: float = 1.0) -> None:
+        self.book.tally[name] = self.book.tally.get(name, 0.0) + by
+
+    def _wan_ok(self) -> bool:
+        return (self.book.wan_up or self.book.mesh_up) and self._installed() and C.is_powered(self.chf_state())
+
+    def _down(self, target: str, wire: bytes) -> bool:
+        """DCC -> WAN -> hub (-> HAN -> ``target``). Refused (False) while the WAN is down."""
+        frame = gbcs_frame(wire, Via.WAN)
+        if not self._wan_ok():
+            self._note("WAN", "WANUnavailable", direction="down", dst=target, frame=frame.message)
+            return False
+        if target != "CHF":
+            self._capture(target, wire)
+        self._later(self.engine.now + self.config.wan_latency_s, "_down_arrive", target, frame,
+                    priority=Priority.DELIVERY)
+        return True
+
+    def _down_arrive(self, target: str, frame: GBCSFrame) -> None:
+        if not self._wan_ok():  # lost while in flight
+            self._note("WAN", "WANUnavailable", direction="down", dst=target, frame=frame.message)
+            return
+        if target == "CHF":
+            self._hub_in(frame)
+        else:
+            self._han(self.han.hub, target, frame)
+
+    def _up(self, src: str, frame: GBCSFrame) -> None:
+        """``src`` -> hub -> WAN -> DCC (and on to the supplier)."""
+        alert = frame.message.endswith("alert")
+        if not self._wan_ok():
+            self._count("alerts_lost" if alert else "replies_lost")
+            return
+        if alert:
+            self._count("alerts_delivered")
+        self._later(self.engine.now + self.config.wan_latency_s, "_dcc_in", frame, priority=Priority.DELIVERY)
+
+    def _dcc_in(self, frame: GBCSFrame) -> None:
+        try:
+            recipient = M.envelope(frame.wire).recipient
+        except CodecError:  # a malformed upstream frame is dropped by the DCC
+            return
+        if recipient == self.acb:
+            msg = self.dcc.receive(frame.wire)
+            if isinstance(msg, M.CS14Alert):
+                for job in list(self.book.jobs.values()):
+                    if job.transport == "WAN" and job.stage == "wait_join" and \
+                            self.dcc.joined(self.engine.devices[job.ppmid].eui or EUI64(bytes(8))):
+                        self._job_joins(job)
+        else:
+            self.supplier.receive(frame.wire)
+
+    def _request(self, target: str, kind: str, *args: str) -> None:
+        """A DCC (or supplier) request for ``target``. It is built into GBCS bytes only when it can be
+        sent: built while the WAN is down and sent later, its counter could be older than one sent
+        meanwhile (e.g. by an HHT) and the device's anti-replay rule would rightly refuse it."""
+        if not self._wan_ok():
+            self.book.outbox.append((target, kind, tuple(args)))
+            self._note("DCC", "RequestQueued", dst=target, request=kind, queued=len(self.book.outbox))
+            return
+        self._down(target, self._build(kind, args))
+
+    def _build(self, kind: str, args: tuple[str, ...]) -> bytes:
+        if kind == "ccs01":
+            return self.dcc.ccs01(EUI64(args[0]), bytes.fromhex(args[1]), self.config.join_timeout_min)
+        if kind == "ccs02":
+            return self.dcc.ccs02(EUI64(args[0]))
+        if kind == "meter_join":  # supplier-signed CS03A1 / CS03C to the meter
+            return self.supplier.join_command(EUI64(args[0]), EUI64(args[1]))
+        if kind == "ppmid_join":  # the DCC's CS03A2 / CS03C to the PPMID
+            meter = EUI64(args[1])
+            return self.dcc.ppmid_join(EUI64(args[0]), meter, self._device_types[meter])
+        raise AssertionError(f"unknown request {kind!r}")
+
+    def _flush_outbox(self) -> None:
+        waiting, self.book.outbox = self.book.outbox, []
+        for target, kind, args in waiting:
+            self._request(target, kind, *args)
+
+    def _han(self, src: str, dst: str, frame: Any, *, through_gpf: bool = True) -> None:
+        """One HAN hop; frames for the sleepy GSME pass through the GPF and wait at the hub."""
+        if dst == "GSME" and through_gpf and "GPF" in self.engine.devices:
+            if src != self.han.hub and not self.han.on_han(src):
+                self._note("HAN", "FrameDropped", src=src, dst=dst, frame=type(frame).__name__,
+                           reason="SENDER_NOT_JOINED")
+                return
+            self._soon(lambda: self.engine.deliver("GPF", G.ForwardToGSME(frame)))  # waits for the wake-up
+            return
+        self.han.send(src, dst, frame)
+
+    def _wifi_down(self, wire: bytes) -> bool:
+        """Supplier -> broadband -> the Wi-Fi PPMID (SECMP0038), through any compromised-relay attack."""
+        name = self.book.ppmid
+        if not self.config.broadband or name is None:
+            self._note("WiFi", "RelayUnavailable", reason="NO_BROADBAND" if not self.config.broadband else "NO_PPMID")
+            return False
+        self.book.captured_relayed.append(wire)
+        del self.book.captured_relayed[:-16]
+        try:
+            target = self.engine.device_named(M.envelope(wire).recipient)
+        except CodecError:
+            target = None
+        if target is not None:
+            self._capture(target, wire)
+        verdict, delay = relay_verdict(self.book.attacks, float(self.engine.now))
+        now = float(self.engine.now)
+        if verdict is RelayVerdict.DROP:
+            self._count("relay_dropped")
+            self._note("WiFi", "RelayTampered", action="DROP")
+            return True
+        if verdict is RelayVerdict.DELAY:
+            self._count("relay_delayed")
+            self._note("WiFi", "RelayTampered", action="DELAY", delay_s=delay)
+            self._later(now + delay, "deliver", name, P.RelayCommand(wire), priority=Priority.DELIVERY)
+            return True
+        self._later(now, "deliver", name, P.RelayCommand(wire), priority=Priority.DELIVERY)
+        if verdict is RelayVerdict.PASS_AND_REPLAY:
+            self._note("WiFi", "RelayTampered", action="REPLAY", delay_s=delay)
+            self._later(now + delay, "deliver", name, P.RelayCommand(wire), priority=Priority.DELIVERY)
+        return True
+
+    def _wifi_up(self, frame: GBCSFrame) -> None:
+        if self.config.broadband:
+            self._soon(lambda: self.supplier.receive(frame.wire))
+
+    def _capture(self, meter: str, wire: bytes) -> None:
+        if meter in ("ESME", "GSME"):
+            self.book.captured_commands.append((meter, wire))
+            del self.book.captured_commands[:-16]
+
+    # ==============================================================================================
+    # The hub's GBCS layer
+    # ==============================================================================================
+
+    def _hub_in(self, frame: GBCSFrame) -> None:
+        assert self.book.hub_port is not None
+        if not C.is_powered(self.chf_state()):
+            return
+        port, verdict = nodes.hub_receive(self.book.hub_port, frame.wire, self.keystore,
+                                          device_types=self._device_types, suppliers=(self.supplier_eui,))
+        self.book.hub_port = port
+        if verdict.refusal is not None:
+            self._note("CHF", "CommandRejected", message=verdict.label, reason=verdict.refusal.name, via=frame.via.name)
+            self._count("commands_rejected")
+            return
+        self._count("commands_accepted")
+        events = self.engine.deliver("CHF", verdict.chf_input)
+        reply = gbcs_frame(nodes.hub_reply(port, verdict, events, self.chf_state(), self.keystore,
+                                           float(self.engine.now)), frame.via)
+        if frame.via is Via.LOCAL and self.book.visit is not None:
+            self.han.send("CHF", self.book.visit.hht, reply)
+        else:
+            self._up("CHF", reply)
+
+    # ==============================================================================================
+    # The hook: route what devices emit
+    # ==============================================================================================
+
+    def _on_event(self, engine: Engine, actor: Any, ev: Any) -> None:
+        name = actor.name
+        handler = _HOOKS.get(type(ev))
+        if handler is not None:
+            handler(self, name, ev)
+
+    def _ev_han_frame(self, src: str, ev: HANFrameOut) -> None:
+        dst = self.engine.device_named(ev.to)
+        if dst is None:
+            self._note("HAN", "FrameDropped", src=src, frame=type(ev.frame).__name__, reason="NO_SUCH_DEVICE")
+            return
+        if dst == "CHF":
+            if isinstance(ev.frame, GBCSFrame) and self.han.on_han(src):
+                frame = ev.frame
+                self._soon(lambda: self._hub_in(frame))
+            return
+        if dst == "GPF":
+            if isinstance(ev.frame, MeterReport):
+                report = ev.frame
+                self._soon(lambda: self.engine.deliver("GPF", G.GSMEReported(report)))
+            return
+        if src == "GPF":
+            self._han(self.han.hub, dst, ev.frame, through_gpf=False)
+        else:
+            self._han(src, dst, ev.frame)
+
+    def _ev_gbcs_out(self, src: str, ev: GBCSOut) -> None:
+        via = ev.frame.via
+        if via is Via.WAN:
+            self._up(src, ev.frame)
+        elif via is Via.RELAY:
+            if src.startswith("PPMID"):
+                self._wifi_up(ev.frame)
+            elif self.book.ppmid is not None:
+                self._han(src, self.book.ppmid, ev.frame)
+        elif via is Via.LOCAL:
+            if src.startswith("HHT"):
+                frame = ev.frame
+                self._soon(lambda: self._dcc_in(frame))  # the installer takes the replies back to the DCC
+            elif self.book.visit is not None:
+                self._han(src, self.book.visit.hht, ev.frame)
+        else:
+            dst = self.engine.device_named(ev.to)
+            if dst is not None:
+                self._han(src, dst, ev.frame)
+
+    def _ev_device_added(self, src: str, ev: C.DeviceAdded) -> None:
+        if ev.added_by is not C.AddedBy.DCC:
+            return
+        name = self.engine.device_named(ev.eui)
+        if name is None or name.startswith("HHT"):
+            return
+        state = self._state(name)
+        if name.startswith("PPMID") and state.status is P.PPMIDStatus.BROKEN:
+            return
+        if name.startswith("PPMID"):
+            code = state.config.install_code
+        elif name == "IHD":
+            code = state.install_code
+        else:
+            code = _install_code(self.config.seed, ev.eui)
+        key = C.install_code_link_key(code)
+        self._later(self.engine.now + self.config.join_delay_s, "deliver", "CHF", C.JoinRequest(ev.eui, key))
+
+    def _ev_device_add_refused(self, src: str, ev: C.DeviceAddRefused) -> None:
+        if ev.reason is C.JoinRefusal.DEVICE_LOG_FULL and not is_rogue(ev.eui):
+            self._count("dos_blocked_joins")
+
+    def _ev_device_joined(self, src: str, ev: C.DeviceJoined) -> None:
+        if is_rogue(ev.eui) or str(ev.eui) in self.book.clones:
+            self._count("rogue_joins")
+            self.book.rogue_in.append(str(ev.eui))
+            if ev.via == "LOCAL" and ev.device_type is DeviceType.PPMID:
+                self._local_pair(None, ev.eui)  # the hub cannot tell a rogue from the customer's PPMID
+            return
+        if ev.via != "REJOIN":
+            self._count("legit_joins")
+        name = self.engine.device_named(ev.eui)
+        if name is None:
+            return
+        if name.startswith(("PPMID", "IHD", "HHT")):
+            key = ev.tc_link_key
+            self._soon(lambda: self.engine.deliver(name, HANJoined(key)))
+        if name.startswith("PPMID"):
+            self.book.joiners.pop(name, None)
+            if ev.via == "LOCAL":
+                self._count("local_pairings")
+                if name == self.book.spare:
+                    self.book.spare_registered = False  # used up: the next spare waits for the WAN
+                self._local_pair(name, ev.eui)
+            job = self.book.jobs.get(name)
+            if job is not None and job.transport == "LOCAL" and job.stage == "wait_join":
+                self._soon(lambda: self._job_joins(job))
+
+    def _ev_local_join_refused(self, src: str, ev: C.LocalJoinRefused) -> None:
+        name = self.engine.device_named(ev.eui)
+        if name is None:
+            return
+        if not is_rogue(ev.eui) and ev.reason is C.JoinRefusal.DEVICE_LOG_FULL:
+            self._count("dos_blocked_joins")
+        if name.startswith("HHT"):
+            self._soon(lambda: self._hht_refused(name, ev.reason))
+        elif name in self.book.joiners:
+            self._soon(lambda: self._joiner_refused(name, ev.reason))
+
+    def _ev_device_log_changed(self, src: str, ev: C.DeviceLogChanged) -> None:
+        assert self.book.hub_port is not None
+        self.book.hub_port, wire = nodes.cs14_alert(self.book.hub_port, ev, self.chf_state(), self.keystore,
+                                                    float(self.engine.now))
+        self._up("CHF", gbcs_frame(wire, Via.WAN))
+
+    def _ev_powered(self, src: str, ev: Any) -> None:
+        if isinstance(ev, C.PoweredOn):
+            self.book.power_ons.append(float(ev.powered_on_at))
+        elif "GPF" in self.engine.devices:
+            self._soon(lambda: self.engine.deliver("GPF", G.HubPoweredOff()))  # its queue is volatile
+        self._track()
+
+    def _ev_button(self, src: str, ev: C.HubButtonPressed) -> None:
+        self.book.presses.append(float(self.engine.now))
+
+    def _ev_ppmid_change(self, src: str, ev: Any) -> None:
+        if src == self.book.ppmid:
+            self._track()
+
+    def _ev_relayed(self, src: str, ev: P.CommandRelayed) -> None:
+        self._count("commands_relayed")
+
+    def _ev_hht_join_requested(self, src: str, ev: H.LocalJoinRequested) -> None:
+        self._soon(lambda: self._local_join(ev.eui, DeviceType.HHT, ev.install_code, ev.cbke_certificate_valid))
+
+    def _ev_hht_joined(self, src: str, ev: H.HHTJoined) -> None:
+        self._soon(lambda: self._visit_joined(src))
+
+    def _ev_top_up(self, src: str, ev: Any) -> None:
+        if isinstance(ev, pp.TopUpAccepted):
+            self._count("topups_accepted")
+            self._count("topups_credited_pence", ev.value_pence)
+            fuel = Fuel.ELECTRICITY if src == "ESME" else Fuel.GAS
+            self.book.pending.pop(fuel.value, None)
+        else:
+            self._count("topups_rejected")
+            if ev.reason.name in ("DUPLICATE", "STALE_COUNTER"):
+                self._count("duplicate_utrns_rejected")
+                self._count("replays_rejected")
+            elif ev.reason.name == "NOT_AUTHENTIC":
+                self._count("forged_rejected")
+
+    def _ev_command_rejected(self, src: str, ev: nodes.CommandRejected) -> None:
+        self._count("commands_rejected")
+        if ev.reason.name == "NOT_AUTHENTIC":
+            self._count("forged_rejected")
+        elif ev.reason.name == "REPLAYED":
+            self._count("replays_rejected")
+
+    def _ev_command_accepted(self, src: str, ev: nodes.CommandAccepted) -> None:
+        self._count("commands_accepted")
+
+    def _ev_ec(self, src: str, ev: pp.EmergencyCreditActivated) -> None:
+        self._count("ec_activations")
+
+    # ==============================================================================================
+    # Timeline actions
+    # ==============================================================================================
+
+    def _install(self, wan: bool, ppmid: bool) -> None:
+        now = float(self.engine.now)
+        self.book.installed_at = now
+        if not wan:
+            self.book.wan_up = False
+            self._note("WAN", "WANLost", at_install=True)
+        self.engine.deliver("CHF", C.PowerOn())
+        self._note("Site", "Installed", wan=wan, ppmid=ppmid, options=self.config.options)
+        first = self.book.ppmid
+        if wan:
+            for eui in [*self._meters.values(), _IHD_EUI]:
+                self._request("CHF", "ccs01", str(eui), _install_code(self.config.seed, eui).hex())
+        else:
+            hht = self._new_hht()
+            self.book.visit = _Visit("install", hht, now + 7200.0)
+            self._later(now + 60.0, "deliver", hht, H.StartLocalJoin())
+            self._later(now + 7200.0, "_visit_end", hht)
+        if ppmid and first is not None:
+            self._request_pairing(first)
+        self._maybe_preauthorise()
+        if ppmid and first is not None and not wan:
+            self._later(now + 900.0, "_start_local_pairing", first, True)
+        self._track()
+
+    def _set_wan(self, up: bool) -> None:
+        if up == self.book.wan_up:
+            return
+        self.book.wan_up = up
+        self._note("WAN", "WANRestored" if up else "WANLost")
+        if up:
+            self.book.mesh_up = False
+            self._flush_outbox()
+            self._maybe_preauthorise()
+        elif self.effect.mesh:
+            same = 1 if self.config.mesh_neighbour == "same_supplier" else 0
+            other = 1 if self.config.mesh_neighbour == "other_supplier" else 0
+            days = float(policy_wan.mesh_restore_days(math.inf, same, other, self.config.mesh_broker_days, True))
+            if math.isfinite(days):
+                self._later(self.engine.now + days * 86_400.0, "_mesh_up", priority=Priority.NETWORK)
+        self._track()
+
+    def _mesh_up(self) -> None:
+        if not self.book.wan_up and not self.book.mesh_up:
+            self.book.mesh_up = True
+            self._note("WAN", "MeshRouteUp", neighbour=self.config.mesh_neighbour)
+            self._flush_outbox()
+            self._track()
+
+    def _ppmid_lost(self) -> None:
+        name = self.book.ppmid
+        if name is not None:
+            self.engine.deliver(name, P.Break())
+
+    def _replacement_arrives(self) -> None:
+        old = self.book.ppmid
+        name = self._new_ppmid()
+        self._note("Site", "ReplacementPPMIDArrived", ppmid=name, eui=self.engine.devices[name].eui)
+        if old is not None:
+            old_eui = self.engine.devices[old].eui
+            assert old_eui is not None
+            self.book.jobs.pop(old, None)
+            self.book.joiners.pop(old, None)
+            self._request("CHF", "ccs02", str(old_eui))  # the DCC tidies the device log
+        self._request_pairing(name)
+        if not self._wan_ok():
+            self._start_local_pairing(name, False)
+
+    def _press_button(self) -> None:
+        if not self.config.new_hub:
+            self._note("Site", "NoHubButton")  # an older hub has no button
+            return
+        self.engine.deliver("CHF", C.PressHubButton())
+        self._retry_local_now()
+
+    def _power_cycle(self) -> None:
+        self.engine.deliver("CHF", C.PowerCycle())
+        self._retry_local_now(delay=60.0)
+
+    def _retry_local_now(self, delay: float = 0.0) -> None:
+        # Someone opened a window by hand: a PPMID waiting to join tries again.
+        name = self.book.ppmid
+        if name is None or self._wan_ok():
+            return
+        state = self._state(name)
+        if state.status is P.PPMIDStatus.UNJOINED:
+            self.book.joiners.setdefault(name, _Joiner(name, ["manual"]))
+            self._later(self.engine.now + delay, "_joiner_try", name)
+
+    def _issue(self, value_pence: int, fuel: Fuel, route: str, label: str | None) -> None:
+        meter = self._meters[fuel]
+        meter_name = _METER_NAME[fuel]
+        if route == "wan":
+            if not self._wan_ok():
+                self._count("wan_top_ups_failed")
+                self._note("Supplier", "TopUpFailed", fuel=fuel.name, route=route, reason="WAN_DOWN")
+                return
+            code, wire = self.supplier.top_up_command(meter, value_pence)
+            self._down(meter_name, wire)
+        elif route == "relay":
+            code, wire = self.supplier.top_up_command(meter, value_pence)
+            self._wifi_down(wire)
+        else:
+            code, _counter = self.supplier.issue_utrn(meter, value_pence)
+            if route == "phone_app":
+                self._phone_app(fuel, code)
+            else:
+                on = route
+                if route == "sms":
+                    on = "ppmid" if self._ppmid_has(fuel) else "meter_keypad"
+                self._type(fuel, code, on)
+        self._count("utrns_issued")
+        self.book.captured_utrns.append((meter_name, code))
+        del self.book.captured_utrns[:-16]
+        if label is not None:
+            self.book.labels[label] = (fuel.value, code)
+        self._note("Supplier", "UTRNIssued", fuel=fuel.name, route=route, label=label, value_pence=value_pence,
+                   utrn=code)
+
+    def _ppmid_has(self, fuel: Fuel) -> bool:
+        s = self.ppmid_state()
+        return s is not None and s.status is P.PPMIDStatus.PAIRED and P.meter_for(s, fuel) is not None
+
+    def _type(self, fuel: Fuel, code: str, on: str) -> None:
+        if on == "ppmid":
+            name = self.book.ppmid
+            if name is None:
+                self._note("Consumer", "UTRNNotEntered", fuel=fuel.name, on=on, reason="NO_PPMID")
+                return
+            self.engine.deliver(name, P.KeypadTopUp(code, fuel))
+        elif not self.config.meter_keypad_reachable:
+            self._note("Consumer", "UTRNNotEntered", fuel=fuel.name, on=on, reason="METER_KEYPAD_UNREACHABLE")
+        else:
+            self.engine.deliver(_METER_NAME[fuel], nodes.KeypadEntry(code))
+
+    def _phone_app(self, fuel: Fuel, code: str) -> None:
+        if not bool(policy_routes.phone_route_available(bool(self.effect.phone_radio), self.config.new_meters,
+                                                        self.config.smartphone)):
+            self._note("Consumer", "UTRNNotEntered", fuel=fuel.name, on="phone_app", reason="NO_PHONE_ROUTE")
+            return
+        radio = sorted(self.effect.phone_radio)[0]
+        self.engine.deliver(_METER_NAME[fuel], nodes.PhoneAppEntry(code, radio))
+
+    def _enter(self, label: str, on: str, fuel: str | None) -> None:
+        entry = self.book.labels.get(label)
+        if entry is None:  # issued later than this entry, or its issue failed: nothing to type
+            self._note("Consumer", "UTRNNotEntered", label=label, on=on, reason="NO_SUCH_UTRN")
+            return
+        fuel_name, code = entry
+        self._type(Fuel(fuel_name), code, on)
+
+    def _emergency_credit(self, fuel: Fuel, on: str) -> None:
+        if on == "ppmid":
+            if self.book.ppmid is not None:
+                self.engine.deliver(self.book.ppmid, P.KeypadEmergencyCredit(fuel))
+        elif on == "meter":
+            if self.config.meter_keypad_reachable:
+                self.engine.deliver(_METER_NAME[fuel], nodes.MeterButton("emergency_credit"))
+        elif self._wan_ok():
+            self._down(_METER_NAME[fuel], self.supplier.emergency_credit_command(self._meters[fuel]))
+        else:
+            self._note("Supplier", "EmergencyCreditFailed", fuel=fuel.name, reason="WAN_DOWN")
+
+    def _enable(self, fuel: Fuel, on: str) -> None:
+        if on == "ppmid":
+            if self.book.ppmid is not None:
+                self.engine.deliver(self.book.ppmid, P.KeypadSupplyOn(fuel))
+        elif self.config.meter_keypad_reachable:
+            self.engine.deliver(_METER_NAME[fuel], nodes.MeterButton("enable"))
+
+    # ==============================================================================================
+    # Pairing: the DCC's way, the local ways, the engineer's way
+    # ==============================================================================================
+
+    def _request_pairing(self, name: str) -> None:
+        job = _Job(name, "WAN")
+        self.book.jobs[name] = job
+        eui = self.engine.devices[name].eui
+        assert eui is not None
+        self._request("CHF", "ccs01", str(eui), self._state(name).config.install_code.hex())
+        job.stage = "wait_join"
+
+    def _job_joins(self, job: _Job) -> None:
+        """The PPMID is on the HAN: the supplier and the DCC send the join commands (CS03A1/A2, CS03C)."""
+        if job.stage != "wait_join" or self.book.jobs.get(job.ppmid) is not job:
+            return
+        job.stage = "joins_sent"
+        ppmid = self.engine.devices[job.ppmid].eui
+        assert ppmid is not None
+        requests: list[tuple[str, EUI64, str, tuple[str, str]]] = []
+        for fuel, meter in self._meters.items():
+            requests.append((_METER_NAME[fuel], meter, "meter_join", (str(meter), str(ppmid))))
+            requests.append((job.ppmid, ppmid, "ppmid_join", (str(ppmid), str(meter))))
+        if job.transport == "WAN":
+            for target, _eui, kind, args in requests:
+                self._request(target, kind, *args)
+        else:  # commands for local delivery, built now and carried by the engineer's HHT
+            self._hht_deliver([(eui, self._build(kind, args)) for _t, eui, kind, args in requests])
+
+    def _local_pair(self, name: str | None, eui: EUI64) -> None:
+        """After a local join the hub pairs the PPMID and the meters (our model of the options)."""
+        for fuel, meter in self._meters.items():
+            kind = self._device_types[meter]
+            self._han(self.han.hub, _METER_NAME[fuel], LocalPairing(eui, DeviceType.PPMID))
+            if name is not None:
+                self._soon(functools.partial(self.han.send, self.han.hub, name, LocalPairing(meter, kind)))
+
+    def _local_plan(self, name: str, at_install: bool) -> list[str]:
+        cfg, eff = self.config, self.effect
+        # At an install the hub is new and the installer is at it (as in the fleet model).
+        preregistered = self.book.spare_registered and self.book.spare == name
+        return [m for m in policy_options.LOCAL_PAIRING_MECHANISMS if m in eff.local_pairing and bool(
+            policy_routes.local_pairing_possible(m, firmware_ok=cfg.firmware_ok or at_install,
+                                                 new_hub=cfg.new_hub or at_install,
+                                                 hub_reachable=cfg.hub_in_reach or at_install,
+                                                 preregistered=preregistered))]
+
+    def _start_local_pairing(self, name: str, at_install: bool) -> None:
+        state = self._state(name)
+        if state.status is not P.PPMIDStatus.UNJOINED or self._wan_ok():
+            return
+        plan = self._local_plan(name, at_install)
+        if not plan:
+            self._note("Consumer", "LocalPairingImpossible", ppmid=name, options=self.config.options)
+            return
+        # The PPMID in joining mode tries first (a window may be open already); then the consumer works
+        # through the mechanisms the option gives.
+        self.book.joiners[name] = _Joiner(name, ["try", *plan])
+        self._joiner_step(name)
+
+    def _joiner_step(self, name: str) -> None:
+        """Do what the next mechanism needs (press, power-cycle, wait for a window), then try."""
+        j = self.book.joiners.get(name)
+        if j is None:
+            return
+        mech = j.plan[0]
+        if mech == "button":
+            self.engine.deliver("CHF", C.PressHubButton())
+            self._joiner_try(name)
+        elif mech == "power_cycle":
+            self.engine.deliver("CHF", C.PowerCycle())
+            self._later(self.engine.now + 60.0, "_joiner_try", name)
+        elif mech == "alternating":
+            policy = self.chf_state().config.join_policy
+            assert isinstance(policy, JoinWindowPolicy)
+            at = float(policy_windows.next_alternating_window_s(float(self.engine.now),
+                                                                policy.alternating_windows_per_day,
+                                                                policy.alternating_window_s))
+            self._later(max(at, float(self.engine.now)) + 1.0, "_joiner_try", name)
+        else:  # try, standing, preauth, manual: just try
+            self._joiner_try(name)
+
+    def _joiner_try(self, name: str) -> None:
+        if name not in self.book.joiners or self._wan_ok():
+            self.book.joiners.pop(name, None)
+            return
+        state = self._state(name)
+        if state.status is not P.PPMIDStatus.UNJOINED:
+            self.book.joiners.pop(name, None)
+            return
+        if not self._local_join(state.config.eui, DeviceType.PPMID, state.config.install_code, True):
+            self._joiner_refused(name, None)
+
+    def _joiner_refused(self, name: str, reason: C.JoinRefusal | None) -> None:
+        j = self.book.joiners.get(name)
+        if j is None:
+            return
+        busy = reason is None or reason is C.JoinRefusal.DEVICE_LOG_FULL
+        if busy and j.retries < self.config.max_join_retries:
+            j.retries += 1
+            self._later(self.engine.now + self.config.join_retry_s, "_joiner_step", name)
+            return
+        if reason is C.JoinRefusal.WINDOW_CLOSED and len(j.plan) > 1:
+            j.plan.pop(0)
+            self._soon(lambda: self._joiner_step(name))
+            return
+        self.book.joiners.pop(name, None)
+        self._note("Consumer", "LocalPairingFailed", ppmid=name, reason="HUB_BUSY" if reason is None else reason.name)
+
+    def _local_join(self, eui: EUI64, device_type: DeviceType, install_code: bytes, cbke_valid: bool) -> bool:
+        """A local join attempt at the hub. False if the hub was busy with another key establishment."""
+        now = float(self.engine.now)
+        chf = self.chf_state()
+        preregistered = (eui, bytes(install_code)) in chf.preauthorised
+        listening = C.local_join_window_open(chf, device_type, now, preregistered)
+        if listening and now < self.book.hub_busy_until:
+            self._note("CHF", "LocalJoinBlocked", eui=eui, reason="HUB_BUSY")
+            if not is_rogue(eui):
+                self._count("dos_blocked_joins")
+            return False
+        if listening:
+            self.book.hub_busy_until = now + self.config.cbke_s
+        self.engine.deliver("CHF", C.LocalJoinRequest(eui, device_type, install_code, cbke_valid))
+        return True
+
+    def _maybe_preauthorise(self) -> None:
+        """firmware_preauth: while the WAN is up, the supplier pre-registers the next spare PPMID."""
+        if "preauth" not in self.effect.local_pairing or self.book.spare_registered or not self._wan_ok():
+            return
+        n = len(self.book.ppmids) + 1
+        name = "PPMID" if n == 1 else f"PPMID-{n}"
+        eui = self._ppmid_eui(n)
+        # No GBCS message exists for this hypothetical firmware feature: a typed input over the WAN.
+        self.engine.deliver("CHF", C.PreauthoriseDevice(eui, _install_code(self.config.seed, eui)))
+        self.book.spare, self.book.spare_registered = name, True
+
+    # -- the installer's / engineer's HHT ---------------------------------------------------------------
+
+    def _engineer(self, duration_s: float) -> None:
+        if self.book.visit is not None:
+            return
+        self._count("engineer_visits")
+        now = float(self.engine.now)
+        state = self.ppmid_state()
+        if state is None or state.status is P.PPMIDStatus.BROKEN:
+            self._new_ppmid()  # the engineer brings one
+        hht = self._new_hht()
+        self.book.visit = _Visit("engineer", hht, now + duration_s)
+        self._note("Site", "EngineerArrived", hht=hht)
+        self.engine.deliver("CHF", C.PowerCycle())  # reboot the hub: opens the 60-minute window
+        self._later(now + 60.0, "deliver", hht, H.StartLocalJoin())
+        self._later(now + duration_s, "_visit_end", hht)
+
+    def _hht_refused(self, hht: str, reason: C.JoinRefusal) -> None:
+        self.engine.deliver(hht, H.LocalJoinFailed(reason.name))
+        visit = self.book.visit
+        if visit is None or visit.hht != hht or reason is not C.JoinRefusal.WINDOW_CLOSED:
+            return
+        if "alternating" in self.effect.local_pairing:  # the power-on hour is replaced: wait for a window
+            policy = self.chf_state().config.join_policy
+            assert isinstance(policy, JoinWindowPolicy)
+            at = float(policy_windows.next_alternating_window_s(float(self.engine.now),
+                                                                policy.alternating_windows_per_day,
+                                                                policy.alternating_window_s)) + 1.0
+            visit.until = max(visit.until, at + 7200.0)
+            self._later(at, "deliver", hht, H.StartLocalJoin())
+            self._later(at + 7200.0, "_visit_end", hht)
+
+    def _visit_joined(self, hht: str) -> None:
+        visit = self.book.visit
+        if visit is None or visit.hht != hht:
+            return
+        if visit.purpose == "install":
+            # DCC commands for local delivery: the meters and the IHD into the device log.
+            self._hht_deliver([(self.hub_eui, self.dcc.ccs01(eui, _install_code(self.config.seed, eui),
+                                                             self.config.join_timeout_min))
+                               for eui in [*self._meters.values(), _IHD_EUI]])
+        else:
+            name = self.book.ppmid
+            if name is not None and not self._ppmid_paired():
+                job = _Job(name, "LOCAL", "wait_join")
+                self.book.jobs[name] = job
+                state = self._state(name)
+                if state.status is P.PPMIDStatus.UNJOINED:
+                    self._hht_deliver([(self.hub_eui, self.dcc.ccs01(state.config.eui, state.config.install_code,
+                                                                     self.config.join_timeout_min))])
+                else:
+                    self._job_joins(job)
+
+    def _hht_deliver(self, commands: list[tuple[EUI64, bytes]]) -> None:
+        visit = self.book.visit
+        if visit is None:
+            return
+        for eui, wire in commands:
+            target = self.engine.device_named(eui)
+            if target is not None:
+                self._capture(target, wire)
+        self.engine.deliver(visit.hht, H.LoadCommands(tuple(commands)))
+        self.engine.deliver(visit.hht, H.DeliverCommands())
+
+    def _visit_end(self, hht: str) -> None:
+        visit = self.book.visit
+        if visit is None or visit.hht != hht or self.engine.now < visit.until:
+            return
+        self.engine.deliver(hht, H.Leave())
+        self.book.visit = None
+
+    # ==============================================================================================
+    # Periodic: meters, displays, consumer, route tracking
+    # ==============================================================================================
+
+    def _tick(self) -> None:
+        for fuel in self._meters:
+            self.engine.deliver(_METER_NAME[fuel], pp.Tick())
+        self._track()
+        if self._installed():
+            self._consumer_check()
+            self._maybe_dispatch_engineer()
+
+    def _gsme_wake(self) -> None:
+        if self._installed() and C.is_powered(self.chf_state()) and self.han.on_han("GSME"):
+            self.engine.deliver("GPF", G.GSMEWoke())
+
+    def _publish(self) -> None:
+        if not self._installed() or not C.is_powered(self.chf_state()):
+            return
+        displays = tuple(self.engine.devices[n].eui for n in (self.book.ppmid, "IHD")
+                         if n is not None and self.han.on_han(n) and not self._broken(n))
+        displays_eui = tuple(e for e in displays if e is not None)
+        if Fuel.ELECTRICITY in self._meters and self.han.on_han("ESME") and displays_eui:
+            self.engine.deliver("ESME", nodes.PublishReport(displays_eui))
+        if Fuel.GAS in self._meters and self.han.on_han("GSME"):
+            # The GSME reports to its GPF mirror when it wakes; the GPF serves the displays.
+            self.engine.deliver("GSME", nodes.PublishReport((self.gpf_eui,)))
+            if displays_eui:
+                self._soon(lambda: self._publish_mirror(displays_eui))
+
+    def _publish_mirror(self, displays: tuple[EUI64, ...]) -> None:
+        if self._state("GPF").mirror is not None:
+            self.engine.deliver("GPF", G.PublishMirror(displays))
+
+    def _broken(self, name: str) -> bool:
+        s = self._state(name)
+        return getattr(s, "status", None) in (P.PPMIDStatus.BROKEN, I.IHDStatus.BROKEN)
+
+    def _routes_now(self) -> tuple[bool, bool, bool, bool, bool]:
+        """(wan, phone app, relay, PPMID, keypad): the route flags ``policy.routes`` combines."""
+        cfg, eff = self.config, self.effect
+        wan = self._wan_ok()
+        ppmid = self._ppmid_paired()
+        phone = bool(policy_routes.phone_route_available(bool(eff.phone_radio), cfg.new_meters, cfg.smartphone))
+        relay = bool(policy_routes.relay_available(eff.relay, wan, cfg.broadband, cfg.wifi_ppmid, ppmid))
+        return wan, phone, relay, ppmid, cfg.meter_keypad_reachable
+
+    def _track(self) -> None:
+        """Integrate the no-route and UTRN-only hours since the last change (piecewise constant)."""
+        b = self.book
+        if b.installed_at is None:
+            return
+        now = float(self.engine.now)
+        if b.route_at is not None and now > b.route_at:
+            dt = now - b.route_at
+            if b.route_no:
+                b.no_route_s += dt
+            if b.route_utrn:
+                b.utrn_only_s += dt
+        wan, phone, relay, ppmid, keypad = self._routes_now()
+        b.route_no = not bool(policy_routes.any_route_available(wan, phone, relay, ppmid, keypad))
+        b.route_utrn = (not bool(policy_routes.remote_route_available(wan, phone, relay))
+                        and bool(policy_routes.utrn_route_available(ppmid, keypad)))
+        b.route_at = now
+        if b.route_no:
+            b.no_route_since = now if b.no_route_since is None else b.no_route_since
+        else:
+            b.no_route_since = None
+
+    def _maybe_dispatch_engineer(self) -> None:
+        days = self.config.engineer_after_no_route_days
+        since = self.book.no_route_since
+        if days is None or since is None or self.book.visit is not None:
+            return
+        if float(self.engine.now) - since >= days * 86_400.0:
+            self._engineer(7200.0)
+
+    def _consumer_check(self) -> None:
+        wan, phone, relay, ppmid, keypad = self._routes_now()
+        cfg = self.config
+        can_get_code = cfg.phone or cfg.broadband  # a UTRN comes by SMS, phone call or e-mail
+        now = float(self.engine.now)
+        for fuel in self._meters:
+            node = self._state(_METER_NAME[fuel])
+            usable: list[Route] = []
+            if wan and can_get_code:
+                usable.append(Route.WAN)
+            if relay:
+                usable.append(Route.RELAY)
+            if phone:
+                usable.append(Route.PHONE_APP)
+            if self._ppmid_has(fuel) and can_get_code:
+                usable.append(Route.PPMID)
+            if keypad and can_get_code:
+                usable.append(Route.METER_KEYPAD)
+            last = self.book.pending.get(fuel.value)
+            view = HomeView(fuel, node.meter.balance_pence, node.meter.supply.name, node.meter.ec_available_alerted,
+                            tuple(usable), self._ppmid_has(fuel), keypad,
+                            last is not None and now - last < cfg.pending_s)
+            self._act(self.consumer.decide(view))
+
+    def _act(self, plan: Plan) -> None:
+        fuel = plan.fuel
+        if plan.action == "top_up":
+            self.book.pending[fuel.value] = float(self.engine.now)
+            route = {"wan": "wan", "relay": "relay", "phone_app": "phone_app", "ppmid": "ppmid",
+                     "meter_keypad": "meter_keypad"}[plan.where]
+            self._note("Consumer", "TopUpDecided", fuel=fuel.name, route=route)
+            self._issue(self.config.top_up_pence, fuel, route, None)
+        elif plan.action == "emergency_credit":
+            self._emergency_credit(fuel, plan.where)
+        elif plan.action == "enable":
+            self._enable(fuel, plan.where)
+
+    # ==============================================================================================
+    # Attackers
+    # ==============================================================================================
+
+    def _attack_start(self, attack: Attack) -> None:
+        self._note("Attacker", "AttackStarted", kind=attack.kind.value, credentials=attack.credentials,
+                   duration_s=attack.duration_s, rate_per_hour=attack.rate_per_hour)
+        if attack.kind.on_relay:
+            self.book.attacks.append(attack)
+        if attack.kind in (AttackKind.RELAY_DROP, AttackKind.RELAY_DELAY):
+            return
+        identity = rogue_identity(self.engine.rng) if attack.kind is AttackKind.ROGUE_JOIN else None
+        self._attack_attempt(attack, 0, identity)
+
+    def _attack_attempt(self, attack: Attack, i: int, identity: tuple[EUI64, bytes] | None) -> None:
+        if i >= attack.attempts:
+            return
+        k = attack.kind
+        if k is AttackKind.ROGUE_JOIN:
+            assert identity is not None
+            if self.book.rogue_in:
+                return  # in: the attack is over
+            self._rogue_join(attack, identity)
+        elif k is AttackKind.JOIN_FLOOD:
+            self._rogue_join(attack, rogue_identity(self.engine.rng))
+        elif k in (AttackKind.REPLAY_UTRN, AttackKind.FORGE_UTRN):
+            if self.book.captured_utrns:
+                meter, code = self.book.captured_utrns[-1]
+                if k is AttackKind.FORGE_UTRN:
+                    code = tamper_utrn(code, self.engine.rng)
+                self._note("Attacker", "UTRNTyped", meter=meter, forged=k is AttackKind.FORGE_UTRN)
+                self.engine.deliver(meter, nodes.KeypadEntry(code))
+        elif k in (AttackKind.REPLAY_COMMAND, AttackKind.FORGE_COMMAND):
+            if self.book.captured_commands:
+                meter, wire = self.book.captured_commands[-1]
+                if k is AttackKind.FORGE_COMMAND:
+                    wire = tamper_wire(wire, self.engine.rng)
+                self._note("Attacker", "CommandInjected", meter=meter, forged=k is AttackKind.FORGE_COMMAND)
+                self.engine.deliver(meter, gbcs_frame(wire, Via.HAN))
+        elif k in (AttackKind.RELAY_REPLAY, AttackKind.RELAY_FLOOD):
+            self._relay_inject(attack, i)
+        if k is AttackKind.JOIN_FLOOD:
+            # A flood arrives as a Poisson stream: fixed spacing would beat in step with the hub's key
+            # establishment time and let a legitimate joiner through (or never) by arithmetic alone.
+            gap = float(self.engine.rng.exponential(3600.0 / attack.rate_per_hour))
+            nxt: float | None = float(self.engine.now) + gap
+            if nxt is not None and nxt >= attack.end:
+                nxt = None
+        else:
+            nxt = attack.attempt_time(i + 1) if i + 1 < attack.attempts else None
+        if nxt is not None:
+            self._later(nxt, "_attack_attempt", attack, i + 1, identity)
+
+    def _rogue_join(self, attack: Attack, identity: tuple[EUI64, bytes]) -> None:
+        eui, code = identity
+        if attack.credentials and "preauth" in self.effect.local_pairing and self.book.spare_registered \
+                and self.book.spare is not None:
+            # With credentials under firmware_preauth the rogue is a clone of the pre-registered spare:
+            # it presents the spare's EUI and install code.
+            n = 1 if self.book.spare == "PPMID" else int(self.book.spare.split("-")[1])
+            eui = self._ppmid_eui(n)
+            code = _install_code(self.config.seed, eui)
+            if str(eui) not in self.book.clones:
+                self.book.clones.append(str(eui))
+        self._count("rogue_join_attempts")
+        self.book.rogues.append(str(eui))
+        claimed = DeviceType.PPMID if self.effect.local_pairing else DeviceType.HHT
+        self._local_join(eui, claimed, code, attack.credentials)
+
+    def _relay_inject(self, attack: Attack, i: int) -> None:
+        name = self.book.ppmid
+        if name is None:
+            return
+        captured = self.book.captured_relayed or [w for _m, w in self.book.captured_commands]
+        if attack.kind is AttackKind.RELAY_REPLAY:
+            if not captured:
+                return
+            wire = captured[-1]
+        else:
+            choice = i % 3
+            if choice == 0 and captured:
+                wire = captured[-1]
+            elif choice == 1 and captured:
+                wire = tamper_wire(captured[-1], self.engine.rng)
+            else:
+                wire = garbage(self.engine.rng)
+        self._note("Attacker", "RelayInjected", kind=attack.kind.value)
+        self.engine.deliver(name, P.RelayCommand(wire))
+
+    # ==============================================================================================
+    # Exposure
+    # ==============================================================================================
+
+    def _join_window_open_hours(self, now: float) -> float:
+        """Hours since install during which the hub would admit some local joiner (HHT or PPMID), or a
+        phone radio on the meters listens: sampled every 10 s with the ``policy.windows`` rules."""
+        start = self.book.installed_at
+        if start is None or now <= start:
+            return 0.0
+        eff = self.effect
+        if eff.phone_radio and self.config.new_meters:
+            return (now - start) / 3600.0  # a meter radio listens all the time (as the fleet model counts)
+        step = 10.0 if now - start <= 400 * 86_400.0 else 60.0
+        t = np.arange(start, now, step, dtype=np.float64)
+        policy = self.chf_state().config.join_policy
+        assert isinstance(policy, JoinWindowPolicy)
+        mech = eff.local_pairing
+        is_open = np.zeros(t.shape, dtype=bool)
+        if "standing" in mech and self.config.firmware_ok:
+            is_open |= np.asarray(policy_windows.standing_window_open(t), dtype=bool)
+        ons = np.asarray(self.book.power_ons or [start], dtype=np.float64)
+        last_on = ons[np.clip(np.searchsorted(ons, t, side="right") - 1, 0, None)]
+        power_hour = np.asarray(policy_windows.hht_window_open(t, last_on, policy.hht_window_s), dtype=bool)
+        if not eff.replaces_power_on_window or "power_cycle" in mech:
+            is_open |= power_hour
+        if "button" in mech and self.book.presses:
+            presses = np.asarray(self.book.presses, dtype=np.float64)
+            idx = np.searchsorted(presses, t, side="right") - 1
+            pressed = presses[np.clip(idx, 0, None)]
+            is_open |= (idx >= 0) & np.asarray(policy_windows.button_window_open(t, pressed, policy.button_window_s),
+                                               dtype=bool)
+        if "alternating" in mech:
+            is_open |= np.asarray(policy_windows.alternating_window_open(t, policy.alternating_windows_per_day,
+                                                                         policy.alternating_window_s), dtype=bool)
+        return float(np.count_nonzero(is_open)) * step / 3600.0
+
+
+def _next_on_grid(t: float, interval: float) -> float:
+    """The first multiple of ``interval`` strictly after ``t`` (periodic series run on that grid)."""
+    return (math.floor(t / interval) + 1) * interval
+
+
+def _table(fuel: Fuel) -> Any:
+    from smetslab.devices import esme, gsme
+    return esme.TRANSITIONS if fuel is Fuel.ELECTRICITY else gsme.TRANSITIONS
+
+
+def _rng_state(rng: np.random.Generator) -> dict[str, Any]:
+    state: dict[str, Any] = dict(rng.bit_generator.state)
+    return state
+
+
+_HOOKS: dict[type, Callable[[Site, str, Any], None]] = {
+    HANFrameOut: Site._ev_han_frame,
+    GBCSOut: Site._ev_gbcs_out,
+    C.DeviceAdded: Site._ev_device_added,
+    C.DeviceAddRefused: Site._ev_device_add_refused,
+    C.DeviceJoined: Site._ev_device_joined,
+    C.LocalJoinRefused: Site._ev_local_join_refused,
+    C.DeviceLogChanged: Site._ev_device_log_changed,
+    C.PoweredOn: Site._ev_powered,
+    C.PoweredOff: Site._ev_powered,
+    C.HubButtonPressed: Site._ev_button,
+    P.PairedWithMeter: Site._ev_ppmid_change,
+    P.UnpairedFromMeter: Site._ev_ppmid_change,
+    P.PPMIDBroken: Site._ev_ppmid_change,
+    P.JoinedHAN: Site._ev_ppmid_change,
+    P.CommandRelayed: Site._ev_relayed,
+    H.LocalJoinRequested: Site._ev_hht_join_requested,
+    H.HHTJoined: Site._ev_hht_joined,
+    pp.TopUpAccepted: Site._ev_top_up,
+    pp.TopUpRejected: Site._ev_top_up,
+    nodes.CommandRejected: Site._ev_command_rejected,
+    nodes.CommandAccepted: Site._ev_command_accepted,
+    pp.EmergencyCreditActivated: Site._ev_ec,
+}
+"""Device event type -> the Site's handler (the single routing table of the premises)."""
