@@ -10,8 +10,7 @@ module binds them to the devices through two explicit integration points:
 - ``TopUpAcceptance``: read by ``devices._topup``.
 
 TO MOVE INTO smetslab.policy (rules the policy package does not provide yet; each marked below):
-- which device types a local join may admit, per local-pairing mechanism, and the hub-button window
-  length (``JoinWindowPolicy``);
+- which device types a local join may admit, per local-pairing mechanism (``JoinWindowPolicy``);
 - the routes a lockout watches, where the lockout gate sits, and which refusals count as failures
   (``TopUpAcceptance.lockout_*``).
 (The stale-counter rule that makes the counter cache at-most-once has moved to
@@ -41,9 +40,8 @@ __all__ = [
 HHT_INTER_PAN_WINDOW_S = policy_windows.HHT_WINDOW_S
 """The CH opens inter-PAN communication for 60 minutes after power-on (DOMAIN.md §3.6)."""
 
-HUB_BUTTON_WINDOW_S = 300.0
-"""TO MOVE INTO smetslab.policy. DESIGN.md says only "a short local-join window"; 5 minutes is our
-assumption (the same length as an alternating window)."""
+HUB_BUTTON_WINDOW_S = policy_windows.HUB_BUTTON_WINDOW_S
+"""Defined once in ``smetslab.policy.windows`` (10 minutes, an assumption) and shared with the fleet model."""
 
 
 # --------------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ __all__ = [
     "hht_window_open",
     "standing_window_open",
     "button_window_open",
+    "HUB_BUTTON_WINDOW_S",
     "alternating_window_open",
     "next_alternating_window_s",
     "wait_for_alternating_window_s",
@@ -57,6 +58,12 @@ def hht_window_open(now_s: Time, powered_on_at_s: Time, window_s: Time = HHT_WIN
 def standing_window_open(now_s: Time) -> Flag:
     """SECMP0037: a PPMID may join at any time (the 60-minute limit removed)."""
     return np.ones(now_s.shape, dtype=np.bool_) if isinstance(now_s, np.ndarray) else True
+
+
+HUB_BUTTON_WINDOW_S = 600.0
+"""How long a hub-button press opens a local-join window. DESIGN.md says only "a short local-join
+window"; 10 minutes is an assumption, shared by the emulator and the fleet scenarios
+(``hub_button_window_minutes``) so that both model the same button."""
 
 
 def button_window_open(now_s: Time, pressed_at_s: Time, window_s: Time) -> Flag:
