@@ -83,7 +83,7 @@ def test_join_window_hours_follow_the_option():
 
     assert hours("baseline") == pytest.approx(2.0)  # the HHT hour after each power-on (install, cycle)
     assert hours("secmp0037") == pytest.approx(96.0)  # standing
-    assert hours("hub_button") == pytest.approx(2.0 + 5 / 60)  # + one 5-minute button window
+    assert hours("hub_button") == pytest.approx(2.0 + 10 / 60)  # + one 10-minute button window (policy default)
     assert hours("alternating_windows") == pytest.approx(4 * 5 / 60)  # replaces the hour: 5 min a day
     assert hours("meter_nfc") == pytest.approx(96.0)  # a meter radio listens all the time
 
