@@ -7,10 +7,11 @@ Runs stories on the real ``premises.site.Site`` (real GBCS frames, MACs, signatu
 - every example story in examples/stories/ (their own horizons);
 - the busy story again with persistence (``--db``-style, one SQLite transaction per instant).
 
-Then it profiles the busy story with cProfile and splits the self time by module group:
-GBCS crypto and codecs (``smetslab.gbcs``, ``smetslab.zigbee``, the ``cryptography`` package), the
-device state machines (``smetslab.devices``), the premises engine/Site/actors (``smetslab.premises``),
-the rules (``smetslab.policy``) and everything else (Python itself, pydantic, numpy...).
+Then it profiles the busy story with cProfile, in memory and persistent, and splits the self time by
+module group: persistence (the state codec, JSON and SQLite), GBCS crypto and codecs
+(``smetslab.gbcs``, ``smetslab.zigbee``, the ``cryptography`` package), the device state machines
+(``smetslab.devices``), the premises engine/Site/actors (``smetslab.premises``), the rules
+(``smetslab.policy``) and everything else (Python itself, pydantic, numpy...).
 
     python bench/premises_bench.py [--days 30] [--repeat 3] [--json]
 
@@ -83,6 +84,7 @@ def _timed(story: Story, repeat: int, *, persist: bool = False, quiet: bool = Tr
 
 
 _GROUPS = (
+    ("persistence: state codec, JSON, SQLite", ("/smetslab/premises/persistence.py", "/json/", "/sqlite3/")),
     ("gbcs crypto + codecs", ("/smetslab/gbcs/", "/smetslab/zigbee/", "/cryptography/")),
     ("device state machines", ("/smetslab/devices/",)),
     ("premises engine/site/actors", ("/smetslab/premises/",)),
@@ -99,11 +101,18 @@ def _group(filename: str) -> str:
     return "other Python (stdlib, numpy, pydantic...)"
 
 
-def profile(story: Story, top: int) -> dict[str, Any]:
+def profile(story: Story, top: int, *, persist: bool = False) -> dict[str, Any]:
     prof = cProfile.Profile()
-    prof.enable()
-    run_story(story)
-    prof.disable()
+    with tempfile.TemporaryDirectory() as tmp:
+        if persist:
+            with PremisesStore(Path(tmp) / "profile.sqlite") as store:
+                prof.enable()
+                run_story(story, store=store)
+                prof.disable()
+        else:
+            prof.enable()
+            run_story(story)
+            prof.disable()
     stats = pstats.Stats(prof)
     raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
     by_group: dict[str, float] = defaultdict(float)
@@ -151,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         results["examples_total"] = {"stories": len(ex), "days": days, "seconds": secs,
                                      "premises_days_per_s": days / secs}
     results["profile"] = profile(busy, args.top)
+    results["profile_persistent"] = profile(busy, args.top, persist=True)
     if args.json:
         print(json.dumps(results, indent=1))
         return 0
@@ -176,6 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\ntop {args.top} functions by self time:")
     for e in p["top"]:
         print(f"  {e['self_s']:7.3f} s  {e['calls']:>8}  {e['group']:<30} {e['function']}")
+    pp = results["profile_persistent"]
+    print(f"\nwith persistence, one transaction per instant ({pp['total_self_s']:.2f} s under the profiler):")
+    for g, v in pp["by_group"].items():
+        print(f"  {g:<44} {v['self_s']:7.3f} s  {100 * v['share']:5.1f} %")
     return 0
 
 

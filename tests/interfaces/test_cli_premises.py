@@ -1,5 +1,6 @@
 """`smetslab premises run` through the real entry point: exit 0/1/2, one-line errors naming the story
-field, failed expectations named on stderr, the event log as JSON lines, --json, --db."""
+field, failed expectations named on stderr, the event log as JSON lines, --json, --db,
+--commit-logged-only."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from _storykit import fake_factory, fake_restore  # noqa: E402
 
 from smetslab.interfaces.cli import main  # noqa: E402
 from smetslab.premises import runner  # noqa: E402
+from smetslab.premises.persistence import PremisesStore  # noqa: E402
 
 STORY: dict[str, Any] = {
     "name": "cli", "seed": 5, "horizon": "3d",
@@ -123,3 +125,36 @@ def test_db_persists_and_a_second_run_resumes_from_the_finished_checkpoint(
     other = write(tmp_path, {**STORY, "seed": 6}, "other.yaml")
     code, _, err = cli(capsys, "premises", "run", str(other), "--db", str(db))
     assert code == 2 and "holds a run of story 'cli'" in err
+
+
+def test_commit_logged_only_commits_fewer_instants_and_logs_the_same(
+        stand_in_site: None, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    story = write(tmp_path, STORY)
+    commits: list[int] = []
+    real_commit = PremisesStore.commit
+
+    def counting(self: PremisesStore, *args: Any, **kwargs: Any) -> int:
+        commits.append(args[1])  # instants processed so far
+        return real_commit(self, *args, **kwargs)
+
+    monkeypatch.setattr(PremisesStore, "commit", counting)
+    outs = {}
+    for name, flag in (("every", []), ("logged", ["--commit-logged-only"])):
+        commits.clear()
+        events = tmp_path / f"{name}.jsonl"
+        code, out, err = cli(capsys, "premises", "run", str(story), "--db", str(tmp_path / f"{name}.sqlite"),
+                             "--events", str(events), "--json", *flag)
+        assert (code, err) == (0, "")
+        outs[name] = (list(commits), events.read_text(), json.loads(out)["counters"])
+    every, logged = outs["every"], outs["logged"]
+    # 3 days of 15-minute ticks: 288 instants plus the steps' own; one commit each, plus the end
+    assert len(every[0]) == every[0][-1] + 1 and every[0][-1] >= 288
+    assert logged[0][-1] == every[0][-1] and len(logged[0]) < len(every[0]) / 10
+    assert logged[1:] == every[1:]  # the same log, byte for byte, and the same counters
+
+
+def test_commit_logged_only_needs_db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = cli(capsys, "premises", "run", str(write(tmp_path, STORY)), "--commit-logged-only")
+    assert (code, out) == (2, "") and err.count("\n") == 1
+    assert err.startswith("error: --commit-logged-only: only with --db")

@@ -107,11 +107,10 @@ class Via(enum.Enum):
 @dataclass(frozen=True, slots=True)
 class GBCSFrame:
     """A GBCS message as real bytes. ``message``/``counter`` are the sender's label for the log only
-    (never trusted: the receiver reads and verifies ``wire``). The wire stays out of the event log:
-    ECDSA signatures are randomised (and so are the lengths of the certificates CS03C carries), so logging
-them, or even their length, would break "same seed, same log"."""
+    (never trusted: the receiver reads and verifies ``wire``). The wire is logged (hex): signatures and
+    the test PKI's certificates are deterministic (RFC 6979), so the same seed logs the same bytes."""
 
-    wire: bytes = field(metadata={"log": False})
+    wire: bytes
     via: Via = Via.HAN
     message: str = ""
     counter: int = 0

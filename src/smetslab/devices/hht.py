@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from smetslab.devices._common import GBCSFrame, GBCSOut, HANFrameOut, HANJoined, Via, gbcs_frame
@@ -51,7 +51,7 @@ class HHTState:
     install_code: bytes
     cbke_certificate_valid: bool = True
     status: HHTStatus = HHTStatus.IDLE
-    held: tuple[tuple[EUI64, bytes], ...] = field(default=(), metadata={"log": False})  # (recipient, wire)
+    held: tuple[tuple[EUI64, bytes], ...] = ()  # (recipient, wire)
     delivered: int = 0
     replies: int = 0
 
@@ -77,7 +77,7 @@ class LocalJoinFailed:
 class LoadCommands:
     """Commands for local delivery: (recipient EUI, GBCS wire bytes), delivered in this order."""
 
-    commands: tuple[tuple[EUI64, bytes], ...] = field(metadata={"log": False})
+    commands: tuple[tuple[EUI64, bytes], ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -215,7 +215,7 @@ class KeypadSupplyOn:
 class RelayCommand:
     """SECMP0038: a fully formed GBCS command from the supplier, over the consumer's broadband."""
 
-    wire: bytes = field(metadata={"log": False})
+    wire: bytes
 
 
 @dataclass(frozen=True, slots=True)

@@ -250,7 +250,9 @@ def _sign(subject: x509.Name, public: PublicKey, issuer_key: PrivateKey, issuer:
     )
     for ext, critical in extra:
         builder = builder.add_extension(ext, critical=critical)
-    return builder.sign(issuer_key, _SHA256)
+    # RFC 6979 here too: a seeded test PKI then yields the same certificate bytes in every process, and
+    # so the same GBCS bytes for the join commands that carry them.
+    return builder.sign(issuer_key, _SHA256, ecdsa_deterministic=True)
 
 
 def build_ca_certificate(private: PrivateKey, *, common_name: str, role: int, issuer_key: PrivateKey | None,

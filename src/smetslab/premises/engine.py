@@ -97,8 +97,9 @@ def _jsonable(value: Any) -> Any:
 
 
 def _logged(f: dataclasses.Field[Any]) -> bool:
-    # A field declared with metadata {"log": False} stays out of the log: e.g. GBCS wire bytes, whose
-    # ECDSA signatures are randomised and would make two runs with the same seed log different bytes.
+    # A field declared with metadata {"log": False} stays out of the log (today: the TC link key handed
+    # over in HANJoined). GBCS wire bytes are logged: signing is deterministic (RFC 6979), so a seed
+    # still gives one log, byte for byte.
     return bool(f.metadata.get("log", True))
 
 

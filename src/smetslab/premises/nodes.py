@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from smetslab.devices import TopUpRoute
@@ -548,7 +548,7 @@ class HubVerdict:
     chf_input: Any
     refusal: CommandRefusal | None
     label: str = ""
-    wire: bytes = field(default=b"", metadata={"log": False})
+    wire: bytes = b""
 
 
 _JOIN_TIMEOUT_UNIT_S = 60  # CCS01 JoinTimePeriod read as minutes (RTDS 90; DOMAIN.md open question 4)

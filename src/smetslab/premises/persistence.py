@@ -23,20 +23,26 @@ transaction** (``BEGIN IMMEDIATE`` ... ``COMMIT``), after checking the rows cont
 ``synchronous=NORMAL`` a committed transaction survives the process being killed (the case tested);
 ``synchronous="FULL"`` also survives the machine losing power, at one fsync per commit.
 
-State is JSON, never pickle: ``StateCodec`` writes frozen dataclasses, enums, bytes, EUI-64s, tuples,
-frozensets, non-finite floats and dicts with non-string keys as tagged JSON objects (``{"$dc": ...}``,
+State is JSON, never pickle: ``StateCodec`` - the one state codec of the premises, used by
+``Site.state_snapshot`` - writes frozen dataclasses, enums, bytes, EUI-64s, date-times, tuples,
+(frozen)sets, non-finite floats and dicts with non-string keys as tagged JSON objects (``{"$dc": ...}``,
 ``{"$enum": ...}``, ...), and reads back only classes defined in ``smetslab`` modules, so a state file
-cannot make the reader import or run anything else. Objects that must not be written (a keystore
-holding private keys) are passed as named references (``refs={"keystore": ks}``): written as
-``{"$ref": "keystore"}`` and supplied again on reading.
+cannot make the reader import or run anything else. Every value round-trips exactly (``decode(encode(x))
+== x``, same types). Objects that must not be written (a keystore holding private keys) are passed as
+named references (``refs={"keystore": ks}``): written as ``{"$ref": "keystore"}`` and supplied again on
+reading. What the devices themselves hold is written: a state file carries install codes and HAN link
+keys (as the hub's device log does), never an SMKI private key. The encoder runs once per committed
+instant, so it dispatches on the exact type first and names the path of an unsupported value only
+when it meets one.
 
-``engine_snapshot`` / ``restore_engine`` capture what an ``Engine`` itself holds (clock, RNG state,
-every device's state): the building blocks a ``Site.state_snapshot`` is made of.
+``engine_snapshot`` / ``restore_engine`` capture what a bare ``Engine`` holds (clock, RNG state, every
+device's state), for premises built directly on the engine (the tests' stand-in Site).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import enum
 import hashlib
 import importlib
@@ -63,15 +69,43 @@ __all__ = [
 ]
 
 _ALLOWED_MODULE_PREFIX = "smetslab."
-_TAGS = ("$dc", "$enum", "$bytes", "$eui", "$tuple", "$frozenset", "$set", "$dict", "$float", "$ref")
+_TAGS = ("$dc", "$enum", "$bytes", "$eui", "$tuple", "$frozenset", "$set", "$dict", "$float", "$dt", "$ref")
 
 
 def _qualname(cls: type) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
+class _Unencodable(Exception):
+    """Raised inside the encoder; the levels it passes through prepend where they are (so the fast path
+    builds no path strings at all)."""
+
+    def __init__(self, obj: object, reason: str) -> None:
+        super().__init__(reason)
+        self.obj = obj
+        self.reason = reason
+        self.where: list[str] = []
+
+
+_DataclassInfo = tuple[str, tuple[str, ...]]
+_DC_INFO: dict[type, _DataclassInfo | None] = {}
+
+
+def _dataclass_info(cls: type) -> _DataclassInfo | None:
+    """(qualified name, field names) of a dataclass type, None for any other type (cached per type)."""
+    try:
+        return _DC_INFO[cls]
+    except KeyError:
+        pass
+    info: _DataclassInfo | None = None
+    if dataclasses.is_dataclass(cls):
+        info = (_qualname(cls), tuple(f.name for f in dataclasses.fields(cls)))
+    _DC_INFO[cls] = info
+    return info
+
+
 class StateCodec:
-    """JSON codec for device states (frozen dataclasses of plain values). Not pickle: see module doc.
+    """JSON codec for premises and device states (dataclasses of plain values). Not pickle: see module doc.
 
     ``refs`` maps a name to an object written by reference (identity), e.g. the keystore.
     """
@@ -83,45 +117,82 @@ class StateCodec:
     # -- encoding ---------------------------------------------------------------------------------
     def encode(self, obj: Any, path: str = "state") -> Any:
         """A JSON-able form of ``obj``. TypeError (a bug: an unsupported type in a state) names the path."""
-        ref = self._ref_ids.get(id(obj))
-        if ref is not None and not isinstance(obj, bool | int | float | str | type(None)):
-            return {"$ref": ref}
-        if obj is None or isinstance(obj, bool | str):
+        try:
+            return self._enc(obj)
+        except _Unencodable as exc:
+            raise TypeError(f"{path}{''.join(reversed(exc.where))}: {exc.reason}") from None
+
+    def _enc(self, obj: Any) -> Any:
+        # Called for every value of every snapshot (once per committed instant): the common exact types
+        # first, and no path bookkeeping unless something fails.
+        t = type(obj)
+        if t is str or t is int or t is bool or obj is None:
             return obj
+        if t is float:
+            return obj if math.isfinite(obj) else {"$float": repr(obj)}
+        ref = self._ref_ids.get(id(obj))
+        if ref is not None:
+            return {"$ref": ref}
         if isinstance(obj, enum.Enum):  # before int: IntEnum members are ints
-            return {"$enum": _qualname(type(obj)), "name": obj.name}
-        if isinstance(obj, int | np.integer):
-            return int(obj)
-        if isinstance(obj, float | np.floating):
-            f = float(obj)
-            return f if math.isfinite(f) else {"$float": repr(f)}
+            return {"$enum": _qualname(t), "name": obj.name}
+        info = _dataclass_info(t)
+        if info is not None:
+            name, field_names = info
+            if not t.__module__.startswith(_ALLOWED_MODULE_PREFIX):
+                raise _Unencodable(obj, f"{name} is not a smetslab class; the state codec writes only those")
+            fields = {}
+            for f in field_names:
+                try:
+                    fields[f] = self._enc(getattr(obj, f))
+                except _Unencodable as exc:
+                    exc.where.append(f".{f}")
+                    raise
+            return {"$dc": name, "fields": fields}
         if isinstance(obj, EUI64):  # before bytes
             return {"$eui": str(obj)}
         if isinstance(obj, bytes | bytearray):
             return {"$bytes": bytes(obj).hex()}
-        if isinstance(obj, tuple):
-            return {"$tuple": [self.encode(v, f"{path}[{i}]") for i, v in enumerate(obj)]}
-        if isinstance(obj, list):
-            return [self.encode(v, f"{path}[{i}]") for i, v in enumerate(obj)]
+        if isinstance(obj, tuple | list):
+            items = []
+            for i, v in enumerate(obj):
+                try:
+                    items.append(self._enc(v))
+                except _Unencodable as exc:
+                    exc.where.append(f"[{i}]")
+                    raise
+            return {"$tuple": items} if isinstance(obj, tuple) else items
         if isinstance(obj, frozenset | set):
-            items = [self.encode(v, f"{path}{{}}") for v in obj]
+            try:
+                items = [self._enc(v) for v in obj]
+            except _Unencodable as exc:
+                exc.where.append("{}")
+                raise
             items.sort(key=lambda x: json.dumps(x, sort_keys=True))  # a set has no order; the file should
             return {"$frozenset" if isinstance(obj, frozenset) else "$set": items}
         if isinstance(obj, dict):
-            if all(isinstance(k, str) and not k.startswith("$") for k in obj):
-                return {k: self.encode(v, f"{path}.{k}") for k, v in obj.items()}
-            return {"$dict": [[self.encode(k, f"{path}<key>"), self.encode(v, f"{path}[{k!r}]")]
-                              for k, v in obj.items()]}
-        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            cls = type(obj)
-            if not cls.__module__.startswith(_ALLOWED_MODULE_PREFIX):
-                raise TypeError(f"{path}: {_qualname(cls)} is not a smetslab class; the state codec writes only those")
-            return {"$dc": _qualname(cls),
-                    "fields": {f.name: self.encode(getattr(obj, f.name), f"{path}.{f.name}")
-                               for f in dataclasses.fields(obj)}}
-        raise TypeError(f"{path}: cannot store a {type(obj).__module__}.{type(obj).__qualname__} in a state "
-                        f"(JSON codec: dataclasses, enums, bytes, EUI-64s, numbers, strings, tuples, lists, "
-                        f"sets, dicts; pass other objects as refs)")
+            plain = all(type(k) is str and not k.startswith("$") for k in obj)
+            out: Any = {} if plain else []
+            for k, v in obj.items():
+                try:
+                    ev = self._enc(v)
+                    if plain:
+                        out[k] = ev
+                    else:
+                        out.append([self._enc(k), ev])
+                except _Unencodable as exc:
+                    exc.where.append(f".{k}" if plain else f"[{k!r}]")
+                    raise
+            return out if plain else {"$dict": out}
+        if isinstance(obj, datetime.datetime):
+            return {"$dt": obj.isoformat()}
+        if isinstance(obj, bool | int | np.integer):  # int subclasses and numpy scalars
+            return int(obj)
+        if isinstance(obj, float | np.floating):
+            x = float(obj)
+            return x if math.isfinite(x) else {"$float": repr(x)}
+        raise _Unencodable(obj, f"cannot store a {t.__module__}.{t.__qualname__} in a state (JSON codec: "
+                                f"dataclasses, enums, bytes, EUI-64s, date-times, numbers, strings, tuples, "
+                                f"lists, sets, dicts; pass other objects as refs)")
 
     def dumps(self, obj: Any) -> str:
         return json.dumps(self.encode(obj), separators=(",", ":"), allow_nan=False)
@@ -188,6 +259,11 @@ class StateCodec:
                     for i, (k, v) in enumerate(data["$dict"])}
         if tag == "$float":
             return float(data["$float"])
+        if tag == "$dt":
+            try:
+                return datetime.datetime.fromisoformat(data["$dt"])
+            except (TypeError, ValueError):
+                raise InputError(f"{path}: {data['$dt']!r} is not an ISO 8601 date-time") from None
         name = data["$ref"]
         if name not in self.refs:
             raise InputError(f"{path}: the state refers to {name!r}, which was not supplied to the reader "

@@ -16,10 +16,16 @@ the Site's ``state_snapshot()`` and the instant's event-log rows are committed i
 Committing at instant boundaries means no frame is ever half-way between two devices in a saved
 state. A run that finds a checkpoint in its store resumes: ``Site.from_snapshot`` rebuilds the Site
 as it was, the timeline steps after the checkpoint's time are scheduled again, and the log continues
-at the next row. Credit is never lost or doubled whatever the snapshot holds (the meter's balance and
-counter cache commit with the rows that report them); when the snapshot is complete (it includes
-whatever the Site has pending), the deterministic emulation also makes a resumed run's log identical
-to an uninterrupted one's (docs/stories.md says where the current Site's snapshot falls short).
+at the next row. Credit is never lost or doubled (the meter's balance and counter cache commit with the
+rows that report them), and because the Site's snapshot is complete between instants (its pending
+follow-ups included) and the emulation is deterministic (seeded RNG, RFC 6979 signatures), a resumed
+run's log and counters are identical to an uninterrupted run's, byte for byte.
+
+``commit_quiet_instants=False`` (``--commit-logged-only``) commits only the instants that logged
+something, and the end. It is safe for the same reason: nothing outside the premises saw a quiet
+instant (it wrote no row), and whatever it changed inside (a meter's consumption, a frame queued for
+the GSME) is recomputed identically when the premises resumes from the previous commit. A top-up is
+always logged, so its credit is always committed with the instant that applied it.
 """
 
 from __future__ import annotations
@@ -383,8 +389,9 @@ def run_story(story: Story, *, site_factory: SiteFactory | None = None, store: P
     """Run ``story`` to its horizon and judge its expectations (persistently when ``store`` is given).
 
     ``commit_quiet_instants=False`` commits only the instants that logged something (and the end): an
-    instant that logs nothing changes no credit (every top-up is logged), so after a crash it is simply
-    processed again from the previous commit. Fewer snapshots, same guarantees."""
+    instant that logs nothing was seen by no one and changes no credit (every top-up is logged), so after
+    a crash it is simply processed again, identically, from the previous commit. Fewer snapshots, same
+    guarantees, same log (see the module docstring)."""
     where = where or repr(story.name or "<story>")
     factory = site_factory or build_site
     if store is not None:

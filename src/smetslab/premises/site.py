@@ -75,7 +75,7 @@ from smetslab.policy import options as policy_options
 from smetslab.policy import routes as policy_routes
 from smetslab.policy import wan as policy_wan
 from smetslab.policy import windows as policy_windows
-from smetslab.premises import _jsonstate, nodes
+from smetslab.premises import nodes
 from smetslab.premises.actors import DCC, Consumer, HomeView, Plan, Route, SupplierHeadEnd, utrn_value
 from smetslab.premises.attackers import (
     Attack,
@@ -89,9 +89,10 @@ from smetslab.premises.attackers import (
     tamper_wire,
 )
 from smetslab.premises.engine import Engine, HANMedium, Priority
+from smetslab.premises.persistence import StateCodec
 from smetslab.units import EUI64, SimTime
 
-__all__ = ["SiteConfig", "Site", "COUNTER_NAMES", "UTRNRoute"]
+__all__ = ["SiteConfig", "Site", "COUNTER_NAMES", "UTRNRoute", "SNAPSHOT_VERSION"]
 
 UTRNRoute = Literal["wan", "relay", "phone_app", "ppmid", "meter_keypad", "sms"]
 _UTRN_ROUTES = ("wan", "relay", "phone_app", "ppmid", "meter_keypad", "sms")
@@ -109,6 +110,9 @@ COUNTER_NAMES = (
     "balance_electricity_pence", "balance_gas_pence", "hours_simulated",
 )
 """What ``Site.counters()`` returns (docs/emulator.md defines each)."""
+
+SNAPSHOT_VERSION = 2
+"""Format of ``Site.state_snapshot`` (2: written by ``persistence.StateCodec``; 1 was a private codec's)."""
 
 _IHD_EUI = EUI64("00DB1234567890B0")
 _HHT_BASE = int("00DB1234567890C0", 16)
@@ -285,6 +289,12 @@ _FOLLOW_UP = int(Priority.INPUT) + 5
 story's inputs at the same instant, so a restored premises (whose story steps are scheduled again
 after its agenda) runs them in the same order as the original."""
 
+_PUBLISH_PRIORITY = int(Priority.TICK) - 1
+_WAKE_PRIORITY = int(Priority.TICK) + 1
+"""Priorities of the periodic series at a shared instant: displays are published (each meter reports its
+balance as of now), then the meters' tick, then the GSME's wake-up (the order a fresh premises with the
+default intervals has always had)."""
+
 _LATER_CALLS = frozenset({"_down_arrive", "_dcc_in", "_visit_end", "_start_local_pairing", "_joiner_step",
                           "_joiner_try", "_mesh_up", "_attack_attempt"})
 
@@ -328,6 +338,7 @@ class _Book:
     headend_k: dict[EUI64, int] = field(default_factory=dict)
     dcc_counter: int = 0
     dcc_request: int = 0
+    dcc_device_log: tuple[tuple[EUI64, bytes], ...] = ()  # the hub's device log as the DCC last heard it
 
 
 def _install_code(seed: int, eui: EUI64) -> bytes:
@@ -349,6 +360,9 @@ class Site:
         e = self._pki_entities
         self.supplier_eui, self.acb, self.hub_eui, self.gpf_eui = e.supplier, e.acb, e.chf, e.gpf
         self._check_keys()
+        # Snapshots write the keystore as a named reference, never its keys (persistence.StateCodec).
+        self._codec = StateCodec(refs={"keystore": self.keystore})
+        self._encoded: dict[str, tuple[Any, Any]] = {}  # device -> (state, its encoding), see state_snapshot
         epoch = config.epoch_datetime
         self.book.hub_port = nodes.HubPort(self.hub_eui, self.acb, ReplayRule(config.replay_rule), epoch=epoch)
         self._meters: dict[Fuel, EUI64] = {}
@@ -385,13 +399,27 @@ class Site:
         self.consumer = Consumer(config.consumer_tops_up_below_pence, config.top_up_pence)
         self._new_ppmid()  # the customer's first PPMID (paired at install, or not)
         eng.on_event(self._on_event)
-        # Periodic series on a fixed grid from t = 0, so a restored premises keeps the original's times.
-        eng.every(config.tick_s, self._tick, start=_next_on_grid(start, config.tick_s))
-        eng.every(config.display_interval_s, self._publish, start=_next_on_grid(start, config.display_interval_s))
+        # Periodic series on a fixed grid (k * interval from t = 0), so a restored premises keeps the
+        # original's times; each has its own priority, so at an instant they share (every midnight, by
+        # default) they run in one fixed order - displays, meters, the GSME's wake-up - that does not
+        # depend on when each was scheduled (a restored premises schedules them all afresh).
+        self._periodic(config.display_interval_s, self._publish, _PUBLISH_PRIORITY)
+        self._periodic(config.tick_s, self._tick, Priority.TICK)
         if Fuel.GAS in self._meters:
             # The sleepy GSME wakes and polls its GPF for what waits for it.
-            eng.every(config.gsme_wake_interval_s, self._gsme_wake,
-                      start=_next_on_grid(start, config.gsme_wake_interval_s))
+            self._periodic(config.gsme_wake_interval_s, self._gsme_wake, _WAKE_PRIORITY)
+
+    def _periodic(self, interval_s: float, action: Callable[[], None], priority: int) -> None:
+        """Run ``action`` at every ``k * interval_s`` after now. Times are computed as ``k * interval_s``,
+        never summed, so the original and a restored premises agree to the last bit."""
+        eng = self.engine
+
+        def fire(k: int) -> None:
+            action()
+            eng.schedule((k + 1) * interval_s, lambda: fire(k + 1), priority=priority)
+
+        first = _next_on_grid(float(eng.now), interval_s)
+        eng.schedule(first * interval_s, lambda: fire(first), priority=priority)
 
     # ==============================================================================================
     # Timeline (each schedules onto the engine at ``at`` seconds)
@@ -476,17 +504,20 @@ class Site:
         self.engine.schedule(at, lambda: self._attack_start(attack))
 
     def run(self, until: float) -> None:
-        """Play everything scheduled up to ``until`` (seconds); the clock then reads ``until``."""
+        """Play everything scheduled up to ``until`` (seconds); the clock then reads ``until``.
+
+        Only the engine: ``run(t1); run(t2)`` is exactly ``run(t2)`` (the route hours integrate at the
+        same points, to the last bit), so a run split by snapshots or readings ends as one that is not."""
         self.engine.run(until)
-        self._track()
 
     # ==============================================================================================
     # Reading the premises
     # ==============================================================================================
 
     def counters(self) -> dict[str, float]:
-        """The premises' measures so far (``COUNTER_NAMES``; defined in docs/emulator.md)."""
-        self._track()
+        """The premises' measures so far (``COUNTER_NAMES``; defined in docs/emulator.md). Reads only:
+        reading the counters (e.g. a restored run checking a story's names) must not change what a
+        later reading says, not even in the last bit of a float sum."""
         t = self.book.tally
         out = {name: float(t.get(name, 0.0)) for name in COUNTER_NAMES}
         now = float(self.engine.now)
@@ -498,8 +529,9 @@ class Site:
             off += meter.off_seconds(now)
             out[f"balance_{fuel.value.lower()}_pence"] = float(meter.balance_pence)
         out["self_disconnected_hours"] = off / 3600.0
-        out["no_route_hours"] = self.book.no_route_s / 3600.0
-        out["utrn_only_hours"] = self.book.utrn_only_s / 3600.0
+        no_route_s, utrn_only_s = self._route_seconds(now)
+        out["no_route_hours"] = no_route_s / 3600.0
+        out["utrn_only_hours"] = utrn_only_s / 3600.0
         out["ppmid_paired"] = 1.0 if self._ppmid_paired() else 0.0
         out["join_window_open_hours"] = self._join_window_open_hours(now)
         out["hours_simulated"] = now / 3600.0
@@ -525,34 +557,56 @@ class Site:
     # ==============================================================================================
 
     def state_snapshot(self) -> dict[str, Any]:
-        """Everything the premises must not forget, as JSON-able data (no keys): device states, the
-        head-end's and DCC's counters, tallies, and the engine's clock and RNG state. Pending engine
-        actions (the rest of the story, frames in flight or queued for the GSME) are not included:
-        the restoring runner schedules the rest of its story again."""
+        """Everything the premises must not forget, as JSON-able data (no SMKI keys): device states, the
+        follow-ups it has scheduled for itself (``_Book.agenda``: joins after a CCS01, retries, attack
+        series, delayed or in-flight WAN and relay deliveries), the head-end's and DCC's counters,
+        tallies, and the engine's clock and RNG state. Taken between instants (as the runner does), it is
+        complete: ``from_snapshot`` plus the story's later steps replays the log byte for byte. Not
+        included: the story's own steps (the restoring runner schedules the later ones again) and work
+        queued for later in the *current* instant (``_soon``), which is why it is taken between instants.
+        The result is read-only: unchanged devices' parts are shared with the next snapshot."""
         b = self.book
         b.headend_k = dict(self.supplier.k)
         b.dcc_counter, b.dcc_request = self.dcc.counter, self.dcc.request
+        b.dcc_device_log = self.dcc.device_log
+        codec = self._codec
+        devices = {}
+        for name, actor in self.engine.devices.items():
+            # A device state is a deeply immutable value that a step replaces when anything changes, so
+            # an unchanged state (the same object) keeps its encoding from the last snapshot: the runner
+            # snapshots every instant, and most instants change one or two devices.
+            memo = self._encoded.get(name)
+            if memo is None or memo[0] is not actor.state:
+                memo = (actor.state, codec.encode(actor.state, f"devices.{name}"))
+                self._encoded[name] = memo
+            devices[name] = {"eui": None if actor.eui is None else str(actor.eui), "state": memo[1]}
         return {
-            "version": 1,
+            "version": SNAPSHOT_VERSION,
             "time": float(self.engine.now),
             "seed": self.config.seed,
             "options": self.config.options,
-            "rng": _jsonstate.encode(_rng_state(self.engine.rng)),
-            "devices": {name: {"eui": None if a.eui is None else str(a.eui), "state": _jsonstate.encode(a.state)}
-                        for name, a in self.engine.devices.items()},
-            "book": _jsonstate.encode(b),
+            "rng": codec.encode(_rng_state(self.engine.rng), "rng"),
+            "devices": devices,
+            "book": codec.encode(b, "book"),
         }
 
     @classmethod
     def from_snapshot(cls, snap: dict[str, Any], config: SiteConfig) -> Site:
-        """A premises rebuilt from ``state_snapshot`` output with ``config`` (the same seed and options)."""
-        if not isinstance(snap, dict) or snap.get("version") != 1:
-            raise InputError("snapshot: not a premises snapshot (version 1)")
+        """A premises rebuilt from ``state_snapshot`` output with ``config`` (the same seed and options).
+
+        InputError for a snapshot of another format version, seed or options, or naming a device this
+        premises does not have."""
+        if not isinstance(snap, dict) or "version" not in snap:
+            raise InputError("snapshot: not a premises snapshot")
+        if snap["version"] != SNAPSHOT_VERSION:
+            raise InputError(f"snapshot: format {snap['version']!r}, this version of smetslab reads format "
+                             f"{SNAPSHOT_VERSION}; start the run again with a new state file")
         if snap.get("seed") != config.seed or snap.get("options") != config.options:
             raise InputError(f"snapshot: taken with seed {snap.get('seed')!r} and options {snap.get('options')!r}, "
                              f"restored with {config.seed!r} and {config.options!r}")
         site = cls(config, start=float(snap["time"]))
-        book = _jsonstate.decode(snap["book"], site.keystore)
+        codec = site._codec
+        book = codec.decode(snap["book"], "book")
         for name in book.ppmids:
             if name not in site.engine.devices:
                 site._add_ppmid_device(name)
@@ -563,13 +617,14 @@ class Site:
             actor = site.engine.devices.get(name)
             if actor is None:
                 raise InputError(f"snapshot: device {name!r} is not part of this premises")
-            actor.state = _jsonstate.decode(entry["state"], site.keystore)
+            actor.state = codec.decode(entry["state"], f"devices.{name}")
         site.book = book
         for item in sorted(book.agenda.values(), key=lambda x: (x.at, x.priority, x.seq)):
             site._arm(item)  # the follow-ups the original had pending, in their original order
         site.supplier.k.update(book.headend_k)
         site.dcc.counter, site.dcc.request = book.dcc_counter, book.dcc_request
-        site.engine.rng.bit_generator.state = _jsonstate.decode(snap["rng"])
+        site.dcc.device_log = book.dcc_device_log
+        site.engine.rng.bit_generator.state = codec.decode(snap["rng"], "rng")
         return site
 
     # ==============================================================================================
@@ -1039,7 +1094,9 @@ class Site:
             other = 1 if self.config.mesh_neighbour == "other_supplier" else 0
             days = float(policy_wan.mesh_restore_days(math.inf, same, other, self.config.mesh_broker_days, True))
             if math.isfinite(days):
-                self._later(self.engine.now + days * 86_400.0, "_mesh_up", priority=Priority.NETWORK)
+                # NETWORK + 1: after a story's own WAN step at the same instant, which a restored
+                # premises schedules after its agenda (a WAN restored then makes the mesh moot).
+                self._later(self.engine.now + days * 86_400.0, "_mesh_up", priority=int(Priority.NETWORK) + 1)
         self._track()
 
     def _mesh_up(self) -> None:
@@ -1424,18 +1481,26 @@ class Site:
         relay = bool(policy_routes.relay_available(eff.relay, wan, cfg.broadband, cfg.wifi_ppmid, ppmid))
         return wan, phone, relay, ppmid, cfg.meter_keypad_reachable
 
+    def _route_seconds(self, now: float) -> tuple[float, float]:
+        """(no-route, UTRN-only) seconds up to ``now``: the integrals so far plus the stretch since the
+        last change, whose route flags still hold."""
+        b = self.book
+        no_route, utrn_only = b.no_route_s, b.utrn_only_s
+        if b.installed_at is not None and b.route_at is not None and now > b.route_at:
+            dt = now - b.route_at
+            if b.route_no:
+                no_route += dt
+            if b.route_utrn:
+                utrn_only += dt
+        return no_route, utrn_only
+
     def _track(self) -> None:
         """Integrate the no-route and UTRN-only hours since the last change (piecewise constant)."""
         b = self.book
         if b.installed_at is None:
             return
         now = float(self.engine.now)
-        if b.route_at is not None and now > b.route_at:
-            dt = now - b.route_at
-            if b.route_no:
-                b.no_route_s += dt
-            if b.route_utrn:
-                b.utrn_only_s += dt
+        b.no_route_s, b.utrn_only_s = self._route_seconds(now)
         wan, phone, relay, ppmid, keypad = self._routes_now()
         b.route_no = not bool(policy_routes.any_route_available(wan, phone, relay, ppmid, keypad))
         b.route_utrn = (not bool(policy_routes.remote_route_available(wan, phone, relay))
@@ -1618,9 +1683,17 @@ class Site:
         return float(np.count_nonzero(is_open)) * step / 3600.0
 
 
-def _next_on_grid(t: float, interval: float) -> float:
-    """The first multiple of ``interval`` strictly after ``t`` (periodic series run on that grid)."""
-    return (math.floor(t / interval) + 1) * interval
+def _next_on_grid(t: float, interval: float) -> int:
+    """The smallest ``k`` with ``k * interval`` strictly after ``t`` (periodic series run on that grid).
+
+    Checked both ways: ``t / interval`` can round across an integer, and a series must neither repeat
+    the instant a snapshot was taken at nor skip the next one."""
+    k = math.floor(t / interval) + 1
+    while k * interval <= t:
+        k += 1
+    while k > 1 and (k - 1) * interval > t:
+        k -= 1
+    return k
 
 
 def _table(fuel: Fuel) -> Any:

@@ -124,10 +124,17 @@ def run(
     json_out: bool = typer.Option(False, "--json", help="Print the summary as one JSON object instead of the timeline."),
     db: Path | None = typer.Option(None, "--db", metavar="STATE.sqlite",
                                    help="Persist the premises (state + event log, one transaction per instant) and "
-                                        "resume from this file if it holds an unfinished run of the same story."),
+                                        "resume from this file if it holds an unfinished run of the same story; "
+                                        "re-running the same command after a crash or kill resumes it."),
+    commit_logged_only: bool = typer.Option(
+        False, "--commit-logged-only",
+        help="With --db: commit only the instants that logged something (and the end), not every instant. "
+             "Faster; the same guarantees and the same log (a resumed run re-plays the quiet instants)."),
     all_events: bool = typer.Option(False, "--all-events", help="Show every logged record in the timeline."),
 ) -> int:
     """Run STORY.yaml; exit 1 if an expectation fails (each is named), 2 if the story is malformed."""
+    if commit_logged_only and db is None:
+        raise InputError("--commit-logged-only: only with --db STATE.sqlite (a run without --db commits nothing)")
     story = load_story(story_path)
     if events is not None and events.exists() and events.is_dir():
         raise InputError(f"--events {str(events)!r}: is a directory, expected a file path")
@@ -136,7 +143,7 @@ def run(
         result = run_story(story, where=where)
     else:
         with PremisesStore(db) as store:
-            result = run_story(story, store=store, where=where)
+            result = run_story(story, store=store, where=where, commit_quiet_instants=not commit_logged_only)
     if events is not None:
         _write_events(events, result.records)
     if json_out:
