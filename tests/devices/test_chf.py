@@ -342,6 +342,55 @@ def test_firmware_preauth_admits_only_the_preregistered_ppmid():
     assert refusal(ev) is C.JoinRefusal.WINDOW_CLOSED  # the pre-registration was used up
 
 
+# -- a hub without the option's firmware ------------------------------------------------------------
+# DESIGN.md's catalogue: secmp0037, power_cycle_window, alternating_windows and firmware_preauth are hub
+# firmware (the fleet model charges them as such); the hub button is hardware ("new hubs only").
+
+
+def test_a_hub_without_the_firmware_applies_only_the_button():
+    every = "secmp0037+power_cycle_window+alternating_windows+firmware_preauth+hub_button"
+    assert JoinWindowPolicy(every).mechanisms == {"standing", "power_cycle", "alternating", "preauth", "button"}
+    assert JoinWindowPolicy(every, firmware=False).mechanisms == {"button"}
+
+
+def test_without_the_firmware_alternating_windows_leave_the_power_on_hour_in_place():
+    s = hub("alternating_windows", now=3600.0, firmware=False)
+    _, ev = local(s, 3600.0 + 10 * MIN)  # the HHT's 60-minute window after power-on is not replaced
+    assert of(ev, C.DeviceJoined)
+    _, ev = local(s, 3600.0 + 60 * MIN)
+    assert refusal(ev) is C.JoinRefusal.WINDOW_CLOSED
+    for kind, who in ((DeviceType.HHT, HHT), (DeviceType.PPMID, PPMID)):
+        _, ev = local(s, 2 * 86_400.0 + 10, kind, who)  # day 2 00:00: a scheduled window, if it had the firmware
+        assert refusal(ev) is C.JoinRefusal.WINDOW_CLOSED, kind
+
+
+@pytest.mark.parametrize("option, at", [
+    ("secmp0037", 30 * 86_400.0),  # no standing window
+    ("power_cycle_window", 10 * MIN),  # the power-on hour admits an HHT, not a PPMID
+    ("firmware_preauth", 30 * 86_400.0),  # the pre-registered spare is not admitted either
+])
+def test_without_the_firmware_a_local_ppmid_is_refused(option, at):
+    for firmware, admitted in ((True, True), (False, False)):
+        s = hub(option, firmware=firmware)
+        s, _ = run(s, C.PreauthoriseDevice(PPMID, IC), 1.0)
+        _, ev = local(s, at, DeviceType.PPMID, PPMID)
+        assert bool(of(ev, C.DeviceJoined)) is admitted, (option, firmware)
+
+
+def test_without_the_firmware_the_hub_button_still_opens_its_window():
+    s = hub("hub_button", firmware=False)
+    s, _ = run(s, C.PressHubButton(), 5 * 86_400.0)
+    _, ev = local(s, 5 * 86_400.0 + 60, DeviceType.PPMID, PPMID)
+    assert of(ev, C.DeviceJoined)
+
+
+def test_the_firmware_flag_must_be_a_boolean():
+    from smetslab.errors import InputError
+
+    with pytest.raises(InputError, match="firmware 'no'"):
+        JoinWindowPolicy("secmp0037", firmware="no")  # type: ignore[arg-type]
+
+
 # -- power ------------------------------------------------------------------------------------------
 
 

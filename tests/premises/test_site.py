@@ -86,6 +86,10 @@ def test_join_window_hours_follow_the_option():
     assert hours("hub_button") == pytest.approx(2.0 + 10 / 60)  # + one 10-minute button window (policy default)
     assert hours("alternating_windows") == pytest.approx(4 * 5 / 60)  # replaces the hour: 5 min a day
     assert hours("meter_nfc") == pytest.approx(96.0)  # a meter radio listens all the time
+    # A hub without the option's firmware keeps the baseline's hour after each power-on (fleet-model.md).
+    assert hours("alternating_windows", firmware_ok=False) == pytest.approx(2.0)
+    assert hours("secmp0037", firmware_ok=False) == pytest.approx(2.0)
+    assert hours("hub_button", firmware_ok=False) == pytest.approx(2.0 + 10 / 60)  # the button is hardware
 
 
 def story(s: Site, part: int) -> None:

@@ -26,6 +26,7 @@ from typing import Literal
 from smetslab.devices._common import MANUAL_ROUTES, DeviceType, TopUpRoute
 from smetslab.errors import InputError
 from smetslab.policy import options as policy_options
+from smetslab.policy import routes as policy_routes
 from smetslab.policy import windows as policy_windows
 from smetslab.policy.topup import CounterCachePolicy, CreditLimits, LockoutPolicy
 
@@ -105,6 +106,14 @@ class TopUpAcceptance:
 _LOCAL_JOINERS = frozenset({DeviceType.HHT, DeviceType.PPMID})
 
 
+def _without_firmware(mechanism: str) -> bool:
+    """True if ``mechanism`` works on a hub without the option's firmware: ``policy.routes`` decides, with
+    every other condition (new hub, hub in reach, a pre-registered spare) met, so the one definition of
+    which mechanisms need firmware is the policy's."""
+    return bool(policy_routes.local_pairing_possible(mechanism, firmware_ok=False, new_hub=True,
+                                                     hub_reachable=True, preregistered=True))
+
+
 @dataclass(frozen=True, slots=True)
 class JoinWindowPolicy:
     """Decides whether the CHF may admit a *local* join (one not prepared by the DCC with CCS01).
@@ -121,6 +130,12 @@ class JoinWindowPolicy:
     - ``alternating`` (alternating_windows): an HHT or a PPMID in the scheduled 5-minute windows;
     - ``preauth`` (firmware_preauth): a PPMID whose EUI and install code were pre-registered.
 
+    ``firmware`` says whether the hub runs the option's firmware. Without it the mechanisms that need
+    firmware are not in force - those ``policy.routes.local_pairing_possible`` refuses for want of
+    firmware alone (standing, power_cycle, alternating, preauth) - and the hub keeps the baseline's
+    power-on hour; the button is hardware and stays. The fleet model makes the same decision from the
+    same predicate (``firmware_ok`` in ``fleet.model.evaluate_option``).
+
     No other device type ever joins locally.
     """
 
@@ -129,13 +144,20 @@ class JoinWindowPolicy:
     button_window_s: float = HUB_BUTTON_WINDOW_S
     alternating_windows_per_day: int = 1
     alternating_window_s: float = policy_windows.ALTERNATING_WINDOW_S
+    firmware: bool = True
 
     def __post_init__(self) -> None:
         policy_options.combine(self.option, "join policy option")  # InputError for an unknown id
+        if not isinstance(self.firmware, bool):
+            raise InputError(f"firmware {self.firmware!r}: must be true or false")
 
     @property
     def mechanisms(self) -> frozenset[str]:
-        return policy_options.combine(self.option).local_pairing
+        """The option's local-pairing mechanisms this hub applies (those its firmware supports)."""
+        offered = policy_options.combine(self.option).local_pairing
+        if self.firmware:
+            return offered
+        return frozenset(m for m in offered if _without_firmware(m))
 
     def local_join_permitted(self, device_type: DeviceType, now: float, powered_on_at: float,
                              button_pressed_at: float | None, preregistered: bool = False) -> bool:

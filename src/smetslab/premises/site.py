@@ -258,11 +258,13 @@ class _Job:
 
 @dataclass
 class _Joiner:
-    """A PPMID trying to join locally: the local-pairing mechanisms left to try, and retries made."""
+    """A PPMID trying to join locally: the local-pairing mechanisms left to try, and retries made.
+    ``busy``: its last attempt was turned away by a hub busy with another key establishment."""
 
     ppmid: str
     plan: list[str]
     retries: int = 0
+    busy: bool = False
 
 
 @dataclass
@@ -270,6 +272,7 @@ class _Visit:
     purpose: str  # "install" or "engineer"
     hht: str
     until: float
+    busy: bool = False  # the HHT's last join attempt was turned away by a busy hub
 
 
 @dataclass
@@ -296,7 +299,7 @@ balance as of now), then the meters' tick, then the GSME's wake-up (the order a 
 default intervals has always had)."""
 
 _LATER_CALLS = frozenset({"_down_arrive", "_dcc_in", "_visit_end", "_start_local_pairing", "_joiner_step",
-                          "_joiner_try", "_mesh_up", "_attack_attempt"})
+                          "_joiner_try", "_mesh_up", "_attack_attempt", "_hht_retry"})
 
 
 @dataclass
@@ -326,7 +329,9 @@ class _Book:
     presses: list[float] = field(default_factory=list)
     spare: str | None = None  # device name reserved for the firmware_preauth spare
     spare_registered: bool = False
+    waits_for_meters: str | None = None  # a PPMID whose local pairing waits for the meters to join the HAN
     hub_busy_until: float = -math.inf
+    hub_busy_by_attacker: bool = False  # whose key establishment keeps the hub busy until hub_busy_until
     rogues: list[str] = field(default_factory=list)  # rogue EUIs (hex) that tried
     rogue_in: list[str] = field(default_factory=list)  # rogue EUIs that got in
     clones: list[str] = field(default_factory=list)  # EUIs a clone of the preauth spare presented
@@ -370,7 +375,9 @@ class Site:
         self._labels_scheduled: list[str] = []
 
         eng = self.engine
-        policy = JoinWindowPolicy(config.options)
+        # The hub applies the option's join rules only as far as its firmware has them (finding 5 of
+        # docs/parity.md): one flag, read by the hub and by the consumer's plan (``_local_plan``) alike.
+        policy = JoinWindowPolicy(config.options, firmware=config.firmware_ok)
         hub = dataclasses.replace(
             C.new_chf(C.CHFConfig(self.hub_eui, device_log_capacity=config.device_log_capacity,
                                   join_policy=policy), now=start), power=C.CHFPower.OFF)
@@ -686,6 +693,15 @@ class Site:
     def _state(self, name: str) -> Any:
         return self.engine.devices[name].state
 
+    def _join_policy(self) -> JoinWindowPolicy:
+        policy = self.chf_state().config.join_policy
+        assert isinstance(policy, JoinWindowPolicy)
+        return policy
+
+    def _hub_mechanisms(self) -> frozenset[str]:
+        """The local-pairing mechanisms the hub applies: the option's, less those its firmware lacks."""
+        return self._join_policy().mechanisms
+
     def _ppmid_paired(self) -> bool:
         s = self.ppmid_state()
         return s is not None and s.status is P.PPMIDStatus.PAIRED
@@ -971,6 +987,11 @@ class Site:
         name = self.engine.device_named(ev.eui)
         if name is None:
             return
+        waiting = self.book.waits_for_meters
+        if waiting is not None and ev.eui in self._meters.values() and \
+                all(C.is_joined(self.chf_state(), eui) for eui in self._meters.values()):
+            self.book.waits_for_meters = None
+            self._soon(lambda: self._start_local_pairing(waiting, True))
         if name.startswith(("PPMID", "IHD", "HHT")):
             key = ev.tc_link_key
             self._soon(lambda: self.engine.deliver(name, HANJoined(key)))
@@ -1020,7 +1041,7 @@ class Site:
         self._count("commands_relayed")
 
     def _ev_hht_join_requested(self, src: str, ev: H.LocalJoinRequested) -> None:
-        self._soon(lambda: self._local_join(ev.eui, DeviceType.HHT, ev.install_code, ev.cbke_certificate_valid))
+        self._soon(lambda: self._hht_join(src, ev))
 
     def _ev_hht_joined(self, src: str, ev: H.HHTJoined) -> None:
         self._soon(lambda: self._visit_joined(src))
@@ -1266,10 +1287,12 @@ class Site:
 
     def _local_plan(self, name: str, at_install: bool) -> list[str]:
         cfg, eff = self.config, self.effect
-        # At an install the hub is new and the installer is at it (as in the fleet model).
+        # At an install the hub is new and the installer is at it (as in the fleet model). Its firmware is
+        # ``firmware_ok``, the flag the hub's own join rules follow: a new hub has the option's firmware in
+        # the fleet model, and the parity adapter sets the flag so for a no-WAN install.
         preregistered = self.book.spare_registered and self.book.spare == name
         return [m for m in policy_options.LOCAL_PAIRING_MECHANISMS if m in eff.local_pairing and bool(
-            policy_routes.local_pairing_possible(m, firmware_ok=cfg.firmware_ok or at_install,
+            policy_routes.local_pairing_possible(m, firmware_ok=cfg.firmware_ok,
                                                  new_hub=cfg.new_hub or at_install,
                                                  hub_reachable=cfg.hub_in_reach or at_install,
                                                  preregistered=preregistered))]
@@ -1281,6 +1304,14 @@ class Site:
         plan = self._local_plan(name, at_install)
         if not plan:
             self._note("Consumer", "LocalPairingImpossible", ppmid=name, options=self.config.options)
+            return
+        if not all(C.is_joined(self.chf_state(), eui) for eui in self._meters.values()):
+            # The installer pairs the PPMID after the meters are on the HAN: the hub pairs a local joiner with
+            # the meters it has (``_local_pair``), and under alternating_windows the meters join only in the
+            # window the installer's HHT waits for too (the two used to collide there: finding 4 of
+            # docs/parity.md). The last meter's join resumes it (``_ev_device_joined``).
+            self.book.waits_for_meters = name
+            self._note("Site", "LocalPairingDeferred", ppmid=name, reason="METERS_NOT_JOINED")
             return
         # The PPMID in joining mode tries first (a window may be open already); then the consumer works
         # through the mechanisms the option gives.
@@ -1300,8 +1331,7 @@ class Site:
             self.engine.deliver("CHF", C.PowerCycle())
             self._later(self.engine.now + 60.0, "_joiner_try", name)
         elif mech == "alternating":
-            policy = self.chf_state().config.join_policy
-            assert isinstance(policy, JoinWindowPolicy)
+            policy = self._join_policy()
             at = float(policy_windows.next_alternating_window_s(float(self.engine.now),
                                                                 policy.alternating_windows_per_day,
                                                                 policy.alternating_window_s))
@@ -1321,13 +1351,21 @@ class Site:
             self._joiner_refused(name, None)
 
     def _joiner_refused(self, name: str, reason: C.JoinRefusal | None) -> None:
+        """``reason`` None: turned away because the hub was busy with another key establishment."""
         j = self.book.joiners.get(name)
         if j is None:
             return
+        after_busy, j.busy = j.busy, reason is None
         busy = reason is None or reason is C.JoinRefusal.DEVICE_LOG_FULL
         if busy and j.retries < self.config.max_join_retries:
             j.retries += 1
-            self._later(self.engine.now + self.config.join_retry_s, "_joiner_step", name)
+            if reason is None and not after_busy:
+                # The key establishment that turned it away is over within cbke_s: try again then, while the
+                # window it found open still is (join_retry_s later a 5-minute alternating window is gone).
+                # Busy again, something hogs the hub (a flood): back to the consumer's join_retry_s.
+                self._later(self.engine.now + self.config.cbke_s, "_joiner_try", name)
+            else:
+                self._later(self.engine.now + self.config.join_retry_s, "_joiner_step", name)
             return
         if reason is C.JoinRefusal.WINDOW_CLOSED and len(j.plan) > 1:
             j.plan.pop(0)
@@ -1336,7 +1374,8 @@ class Site:
         self.book.joiners.pop(name, None)
         self._note("Consumer", "LocalPairingFailed", ppmid=name, reason="HUB_BUSY" if reason is None else reason.name)
 
-    def _local_join(self, eui: EUI64, device_type: DeviceType, install_code: bytes, cbke_valid: bool) -> bool:
+    def _local_join(self, eui: EUI64, device_type: DeviceType, install_code: bytes, cbke_valid: bool, *,
+                    by_attacker: bool = False) -> bool:
         """A local join attempt at the hub. False if the hub was busy with another key establishment."""
         now = float(self.engine.now)
         chf = self.chf_state()
@@ -1344,18 +1383,19 @@ class Site:
         listening = C.local_join_window_open(chf, device_type, now, preregistered)
         if listening and now < self.book.hub_busy_until:
             self._note("CHF", "LocalJoinBlocked", eui=eui, reason="HUB_BUSY")
-            if not is_rogue(eui):
-                self._count("dos_blocked_joins")
+            if not by_attacker and self.book.hub_busy_by_attacker:
+                self._count("dos_blocked_joins")  # an attack's doing; the installer's own HHT is no DoS
             return False
         if listening:
             self.book.hub_busy_until = now + self.config.cbke_s
+            self.book.hub_busy_by_attacker = by_attacker
         self.engine.deliver("CHF", C.LocalJoinRequest(eui, device_type, install_code, cbke_valid))
         return True
 
     def _maybe_preauthorise(self) -> None:
         """firmware_preauth: while the WAN is up, the supplier pre-registers the next spare PPMID."""
-        if "preauth" not in self.effect.local_pairing or self.book.spare_registered or not self._wan_ok():
-            return
+        if "preauth" not in self._hub_mechanisms() or self.book.spare_registered or not self._wan_ok():
+            return  # (a hub without the firmware has nothing to pre-register a spare with)
         n = len(self.book.ppmids) + 1
         name = "PPMID" if n == 1 else f"PPMID-{n}"
         eui = self._ppmid_eui(n)
@@ -1380,14 +1420,35 @@ class Site:
         self._later(now + 60.0, "deliver", hht, H.StartLocalJoin())
         self._later(now + duration_s, "_visit_end", hht)
 
+    def _hht_join(self, hht: str, ev: H.LocalJoinRequested) -> None:
+        if self._local_join(ev.eui, DeviceType.HHT, ev.install_code, ev.cbke_certificate_valid):
+            return
+        # Turned away by a hub busy with another key establishment (a PPMID pairing in the same window, a
+        # flood): the installer tries again once it is over, then, busy again, every join_retry_s.
+        self.engine.deliver(hht, H.LocalJoinFailed("HUB_BUSY"))
+        visit = self.book.visit
+        if visit is None or visit.hht != hht:
+            return
+        at = float(self.engine.now) + (self.config.join_retry_s if visit.busy else self.config.cbke_s)
+        visit.busy = True
+        if at < visit.until:
+            self._later(at, "_hht_retry", hht)
+
+    def _hht_retry(self, hht: str) -> None:
+        visit = self.book.visit
+        if visit is not None and visit.hht == hht:
+            self.engine.deliver(hht, H.StartLocalJoin())
+
     def _hht_refused(self, hht: str, reason: C.JoinRefusal) -> None:
         self.engine.deliver(hht, H.LocalJoinFailed(reason.name))
         visit = self.book.visit
-        if visit is None or visit.hht != hht or reason is not C.JoinRefusal.WINDOW_CLOSED:
+        if visit is None or visit.hht != hht:
             return
-        if "alternating" in self.effect.local_pairing:  # the power-on hour is replaced: wait for a window
-            policy = self.chf_state().config.join_policy
-            assert isinstance(policy, JoinWindowPolicy)
+        visit.busy = False
+        if reason is not C.JoinRefusal.WINDOW_CLOSED:
+            return
+        if "alternating" in self._hub_mechanisms():  # the power-on hour is replaced: wait for a window
+            policy = self._join_policy()
             at = float(policy_windows.next_alternating_window_s(float(self.engine.now),
                                                                 policy.alternating_windows_per_day,
                                                                 policy.alternating_window_s)) + 1.0
@@ -1611,7 +1672,8 @@ class Site:
 
     def _rogue_join(self, attack: Attack, identity: tuple[EUI64, bytes]) -> None:
         eui, code = identity
-        if attack.credentials and "preauth" in self.effect.local_pairing and self.book.spare_registered \
+        mech = self._hub_mechanisms()
+        if attack.credentials and "preauth" in mech and self.book.spare_registered \
                 and self.book.spare is not None:
             # With credentials under firmware_preauth the rogue is a clone of the pre-registered spare:
             # it presents the spare's EUI and install code.
@@ -1622,8 +1684,8 @@ class Site:
                 self.book.clones.append(str(eui))
         self._count("rogue_join_attempts")
         self.book.rogues.append(str(eui))
-        claimed = DeviceType.PPMID if self.effect.local_pairing else DeviceType.HHT
-        self._local_join(eui, claimed, code, attack.credentials)
+        claimed = DeviceType.PPMID if mech else DeviceType.HHT
+        self._local_join(eui, claimed, code, attack.credentials, by_attacker=True)
 
     def _relay_inject(self, attack: Attack, i: int) -> None:
         name = self.book.ppmid
@@ -1660,16 +1722,15 @@ class Site:
             return (now - start) / 3600.0  # a meter radio listens all the time (as the fleet model counts)
         step = 10.0 if now - start <= 400 * 86_400.0 else 60.0
         t = np.arange(start, now, step, dtype=np.float64)
-        policy = self.chf_state().config.join_policy
-        assert isinstance(policy, JoinWindowPolicy)
-        mech = eff.local_pairing
+        policy = self._join_policy()
+        mech = policy.mechanisms  # what the hub applies: a hub without the firmware keeps the power-on hour
         is_open = np.zeros(t.shape, dtype=bool)
-        if "standing" in mech and self.config.firmware_ok:
+        if "standing" in mech:
             is_open |= np.asarray(policy_windows.standing_window_open(t), dtype=bool)
         ons = np.asarray(self.book.power_ons or [start], dtype=np.float64)
         last_on = ons[np.clip(np.searchsorted(ons, t, side="right") - 1, 0, None)]
         power_hour = np.asarray(policy_windows.hht_window_open(t, last_on, policy.hht_window_s), dtype=bool)
-        if not eff.replaces_power_on_window or "power_cycle" in mech:
+        if "alternating" not in mech or "power_cycle" in mech:  # the schedule replaces the hour for HHTs
             is_open |= power_hour
         if "button" in mech and self.book.presses:
             presses = np.asarray(self.book.presses, dtype=np.float64)
