@@ -49,9 +49,11 @@ def test_no_wan_at_install_exponential_remedy(make):
     exp_days = p * m
     se_days = math.sqrt((p * 2 * m * m - exp_days**2) / (N * R))
     assert _mean(out, "baseline", "no_route_days") == pytest.approx(exp_days, abs=4 * se_days)
-    # off supply once credit C ~ Exp(mean c) plus E runs out at S a day: 24 E[(D - (C+E)/S)+]
-    #   = 24 p m exp(-E/(S m)) / (1 + c/(S m))
-    k = math.exp(-E / (S * m)) / (1 + c / (S * m))
+    # off supply once credit C ~ Exp(mean c) runs out at S a day. Emergency credit E does not help: with the
+    # keypad out of reach, no PPMID paired and the WAN down nobody can activate it. The supply is back when the
+    # WAN returns (the PPMID, there since the install, pairs then and switches the armed meter on). With
+    # T = C/S ~ Exp(mean c/S): 24 E[(D - T)+] = 24 p m P(D > T) = 24 p m E[e^{-T/m}] = 24 p m / (1 + c/(S m))
+    k = 1 / (1 + c / (S * m))
     exp_off = 24 * p * m * k
     se_off = math.sqrt((24**2 * p * 2 * m * m * k - exp_off**2) / (N * R))
     assert _mean(out, "baseline", "self_disconnection_hours") == pytest.approx(exp_off, abs=4 * se_off)
@@ -166,3 +168,51 @@ def test_option_ordering_with_common_random_numbers(make):
         assert v("secmp0032", "cost_one_off_pence") == round(100_000_000_000 * 40_000 / 4_500_000)
         assert v("baseline", "cost_one_off_pence") == 0.0
         assert v("secmp0037", "cpa_needed") == 1.0 and v("baseline", "cpa_needed") == 0.0
+
+
+def test_engineer_visit_leaves_utrn_only_days(make):
+    # WAN lost, PPMID lost U ~ Exp(mu) into it, keypad out of reach, an engineer always sent after r days without
+    # a route. The engineer pairs a PPMID: from then to the WAN's return it is a UTRN-only day, so every WAN-down
+    # day is either a no-route or a UTRN-only day. Given a loss (P = mu/(mu + 1/m)) the residual D' ~ Exp(m):
+    # no route = min(D', r), E = m (1 - e^{-r/m}); UTRN only = D - min(D', r).
+    lam_w, m, r = 0.5, 30.0, 5.0
+    lam_p = 36.5
+    mu = lam_p / 365.0
+    s = _quiet(make, ["baseline"], incidents__wan_lost_per_year=lam_w, incidents__ppmid_lost_per_year=lam_p,
+               remedy__dcc_mean_days=m, remedy__engineer_dispatch_prob=1.0, remedy__engineer_response_days=r)
+    out = run_in_memory(s, workers=1)
+    p_loss = mu / (mu + 1.0 / m)
+    mean_nr = p_loss * m * (1 - math.exp(-r / m))
+    exp_utrn = lam_w * (m - mean_nr)
+    se = math.sqrt(lam_w * 2 * m * m / (N * R))  # UTRN only <= D: E[X^2] <= 2 m^2 bounds the variance
+    assert _mean(out, "baseline", "utrn_only_days") == pytest.approx(exp_utrn, abs=4 * se)
+    assert _mean(out, "baseline", "no_route_days") == pytest.approx(lam_w * mean_nr, abs=4 * se)
+    for rep in range(R):
+        assert out[("baseline", rep, "no_route_days")] + out[("baseline", rep, "utrn_only_days")] == \
+            pytest.approx(out[("baseline", rep, "wan_down_days")], rel=1e-12)
+
+
+def test_armed_meter_waits_for_the_replacement_ppmid(make):
+    # WAN lost, PPMID lost, keypad out of reach, no engineer; the replacement is there w = delivery + action days
+    # after the loss. Given a loss, the residual outage D' ~ Exp(m) and the meter runs out after T = C/S ~
+    # Exp(mean t). If T < D' the supply is off from T until the WAN is back *and* a PPMID can switch the armed
+    # meter on (the replacement, paired through the DCC): max(D', w). Off days = (max(D', w) - T) 1{T < D'}:
+    #   E = E[(D' - T)+] + E[(w - D') 1{T < D' < w}]
+    #     = m / (1 + t/m) + (1/m) (G(1/m) - G(1/m + 1/t)),  G(b) = int_0^w (w - x) e^{-bx} dx = w/b - (1 - e^{-bw})/b^2
+    lam_w, m, lam_p, delivery, action = 0.5, 2.0, 36.5, 3.0, 0.5
+    c, S = 225, 450
+    mu, w, t = lam_p / 365.0, delivery + action, c / S
+    s = _quiet(make, ["baseline"], incidents__wan_lost_per_year=lam_w, incidents__ppmid_lost_per_year=lam_p,
+               remedy__dcc_mean_days=m, remedy__ppmid_delivery_days=delivery, remedy__consumer_action_days=action,
+               customer__credit_at_incident_mean_pence=c, customer__daily_spend_mean_pence=S)
+    out = run_in_memory(s, workers=1)
+
+    def g(b):
+        return w / b - (1 - math.exp(-b * w)) / b**2
+
+    p_loss = mu / (mu + 1.0 / m)
+    off_days = m / (1 + t / m) + (g(1 / m) - g(1 / m + 1 / t)) / m
+    exp_off = 24 * lam_w * p_loss * off_days
+    # off <= 24 max(D', w): E[X^2] <= 24^2 (2 m^2 + w^2) bounds the variance
+    se = math.sqrt(lam_w * p_loss * 24**2 * (2 * m * m + w * w) / (N * R))
+    assert _mean(out, "baseline", "self_disconnection_hours") == pytest.approx(exp_off, abs=4 * se)

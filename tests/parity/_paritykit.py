@@ -159,7 +159,7 @@ def check(c: Compared, metric: str) -> None:
 
 def replacement_after_wan_back(p: ModelParams, s: Situation, option: str) -> bool:
     """The WAN returns while the replacement PPMID is still on its way (``U < D < U + delivery + action``) and
-    the consumer has neither the meter keypad nor a phone route: the known 'armed meter' gap (docs/parity.md)."""
+    the consumer has neither the meter keypad nor a phone route: the 'armed meter' case (docs/parity.md finding 2)."""
     eff = combine(option)
     if s.install_episode or not math.isfinite(s.ppmid_loss_days) or s.keypad:
         return False

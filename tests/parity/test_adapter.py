@@ -14,8 +14,6 @@ from smetslab.policy.options import combine
 from smetslab.premises.runner import run_story
 from smetslab.premises.story import validate_story
 
-pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
-
 DAY = 86_400.0
 OPTIONS = ("baseline", "secmp0037", "hub_button", "alternating_windows", "power_cycle_window", "secmp0032",
            "meter_bluetooth", "firmware_preauth", "secmp0037+secmp0032")

@@ -90,3 +90,31 @@ def test_self_disconnection_hours():
     assert routes.self_disconnection_hours(2.0, 1000, 500, 500) == 0.0
     got = routes.self_disconnection_hours(np.array([5.0, 2.0]), np.array([1000.0, 1000.0]), 500, 500)
     assert list(got) == [48.0, 0.0]
+
+
+def test_an_armed_supply_stays_off_until_someone_can_switch_it_on():
+    # £5 credit at £5/day runs out after 1 day of a 2-day stretch; the route is back on day 2, but the
+    # supply comes on only when someone can enable it: on day 2 (0: at once), 3.5, or never before day 2
+    assert routes.self_disconnection_hours(2.0, 500, 0, 500, 0.0) == pytest.approx(24.0)
+    assert routes.self_disconnection_hours(2.0, 500, 0, 500, 3.5) == pytest.approx(60.0)
+    assert routes.self_disconnection_hours(2.0, 500, 0, 500, 1.5) == pytest.approx(24.0)  # the route is later
+    # the credit outlasts the stretch: the consumer tops up when the route returns, never off, whatever enable
+    assert routes.self_disconnection_hours(2.0, 1500, 0, 500, 9.0) == 0.0
+    got = routes.self_disconnection_hours(np.array([2.0, 2.0, 2.0]), np.array([500.0, 500.0, 1500.0]), 0.0,
+                                          np.array([500.0, 500.0, 500.0]), np.array([0.0, 3.5, 9.0]))
+    assert got.tolist() == pytest.approx([24.0, 60.0, 0.0])
+
+
+def test_who_can_activate_emergency_credit_and_switch_an_armed_supply_on():
+    # emergency credit: at the meter, on a joined PPMID (PECS02/PCS02) or remotely (ECS09/GCS06, needs the WAN)
+    assert routes.emergency_credit_activatable(False, False, False) is False
+    assert routes.emergency_credit_activatable(True, False, False) is True
+    assert routes.emergency_credit_activatable(False, True, False) is True
+    assert routes.emergency_credit_activatable(False, False, True) is True
+    # an armed supply: only a person, at the meter or on a joined PPMID (PECS03); the WAN alone does not do it
+    assert routes.supply_enable_possible(False, False) is False
+    assert routes.supply_enable_possible(True, False) is True
+    assert routes.supply_enable_possible(False, True) is True
+    keypad = np.array([False, True, False])
+    assert routes.emergency_credit_activatable(False, False, keypad).tolist() == [False, True, False]
+    assert routes.supply_enable_possible(np.array([False, False, True]), keypad).tolist() == [False, True, True]

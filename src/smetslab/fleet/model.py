@@ -10,7 +10,8 @@ Theory of operation (the equations are in docs/fleet-model.md):
    For each option ``evaluate_option`` turns the shared draws into the episode's length (``policy.wan``), the
    stretch with no joined PPMID (a loss inside the episode, or an install whose PPMID cannot be paired), the
    local pairing time (``policy.windows``/``policy.routes``), and from those the no-route, UTRN-only and
-   self-disconnection figures. Each episode is followed to its end even past the horizon (renewal-reward
+   self-disconnection figures (as in the emulator: emergency credit and switching an armed supply back on need
+   a person at the meter or a joined PPMID, ``policy.routes``). Each episode is followed to its end even past the horizon (renewal-reward
    accounting: totals per premises-year equal the long-run rates).
 3. Exposure (join-window hours, rogue joins, DoS) is an expectation given each premises' draws: the attack
    probabilities multiply the share of time a join is permitted, which keeps rare attacks from adding noise.
@@ -217,7 +218,10 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
             preregistered=d.spare[idx] & ~ep_inst), dtype=bool)
         t = arrival + action
         if mech == "alternating":
-            t = t + _alternating_wait_days(p, a + t)
+            # no PPMID loss in the episode (U = inf): nothing waits for a window (and at t = inf the wait
+            # would be inf - inf, a NaN and a RuntimeWarning)
+            finite = np.isfinite(t)
+            t = t + np.where(finite, _alternating_wait_days(p, a + np.where(finite, t, 0.0)), 0.0)
         t = np.where(ok, t, np.inf)
         better = t < pair_at
         pair_at = np.where(better, t, pair_at)
@@ -234,9 +238,23 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
     resp = p["remedy.engineer_response_days"]
     visit = d.ep_dispatch & (no_route > resp)
     no_route = np.where(visit, resp, no_route)
-    ec = p["customer.emergency_credit_pence"]
-    off_hours = np.asarray(routes.self_disconnection_hours(no_route, d.ep_credit, ec, d.ep_spend))
-    utrn_only = np.where(phone, 0.0, np.where(relay, 0.0, D - down) + np.where(keypad, down, 0.0))
+    # When a PPMID is joined again (days from the episode start): the engineer brings and pairs one at the
+    # visit; else a local pairing, or the DCC once the WAN is back and the replacement is there to pair.
+    ready = np.where(ep_inst, 0.0, arrival + p["remedy.consumer_action_days"])
+    rejoined = np.where(visit, s + resp, np.minimum(pair_at, np.maximum(ready, D)))
+    # In the stretch the WAN is down and no PPMID is joined: emergency credit can be activated, and an armed
+    # supply switched on, only at a reachable meter (and there the stretch has a route: the keypad).
+    ec = np.where(routes.emergency_credit_activatable(wan_up=False, ppmid_joined=False,
+                                                      meter_keypad_reachable=keypad),
+                  float(p["customer.emergency_credit_pence"]), 0.0)
+    # days into the stretch; min(s, D): a loss after the WAN's return (or none, s = inf) has no stretch
+    enable_days = np.where(routes.supply_enable_possible(ppmid_joined=False, meter_keypad_reachable=keypad),
+                           0.0, rejoined - np.minimum(s, D))
+    off_hours = np.asarray(routes.self_disconnection_hours(no_route, d.ep_credit, ec, d.ep_spend, enable_days))
+    # UTRN only: the WAN down while a PPMID is joined (unless it relays), the stretch without one if the keypad
+    # is reachable, and the rest of the stretch after an engineer's visit (the PPMID paired, the WAN still down)
+    after_visit = np.where(visit, down - no_route, 0.0)
+    utrn_only = np.where(phone, 0.0, np.where(relay, 0.0, D - down + after_visit) + np.where(keypad, down, 0.0))
     # -- per premises: replacements, exposure -----------------------------------------------------------
     n = d.n
     new_share = np.where(d.existing_new, 1.0, np.where(d.installed, (H - d.t_install) / H, 0.0))

@@ -93,7 +93,11 @@ class Customer(_Group):
     daily_spend_mean_pence: PositivePence = Field(description="mean daily spend (lognormal)")
     daily_spend_sigma: Param[Annotated[float, Field(ge=0.0, le=3.0)]] = Field(
         description="lognormal shape of the daily spend")
-    emergency_credit_pence: Pence = Field(description="emergency credit available once credit runs out")
+    emergency_credit_pence: Pence = Field(description="emergency credit available once credit runs out, if "
+                                                      "activated at the meter, on a joined PPMID or over the "
+                                                      "WAN: never in a no-route stretch, so the fleet's "
+                                                      "figures do not depend on it (the emulator's do not "
+                                                      "either; the parity stories pass it on)")
     meter_keypad_reachable_prob: Probability = Field(description="the consumer can reach the meter keypad to "
                                                                  "type UTRNs")
     hub_reachable_prob: Probability = Field(description="the consumer can reach the hub (power-cycle it, press a "

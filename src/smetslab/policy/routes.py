@@ -20,6 +20,8 @@ __all__ = [
     "remote_route_available",
     "any_route_available",
     "local_pairing_possible",
+    "emergency_credit_activatable",
+    "supply_enable_possible",
     "self_disconnection_hours",
 ]
 
@@ -73,12 +75,33 @@ def local_pairing_possible(mechanism: str, *, firmware_ok: Flag, new_hub: Flag, 
                      f"power_cycle, alternating")
 
 
-def self_disconnection_hours(no_route_days: Time, credit_pence: Time, emergency_credit_pence: Time,
-                             daily_spend_pence: Time) -> Time:
-    """Hours off supply during a stretch of ``no_route_days`` with no way to top up.
+def emergency_credit_activatable(wan_up: Flag, ppmid_joined: Flag, meter_keypad_reachable: Flag) -> Flag:
+    """Whether the consumer can activate emergency credit: it is not automatic, someone must ask for it at the
+    meter (if reachable), on a joined PPMID (PECS02/PCS02) or remotely through the supplier (ECS09/GCS06,
+    which need the WAN). DOMAIN.md §2.7, §4.1."""
+    return wan_up | ppmid_joined | meter_keypad_reachable
 
-    The meter runs on credit plus emergency credit, then disconnects: ``24 * max(0, days - (C+E)/s)``.
+
+def supply_enable_possible(ppmid_joined: Flag, meter_keypad_reachable: Flag) -> Flag:
+    """Whether an *armed* electricity supply can be switched back on: once credit is back the meter waits for
+    a person (``arm_before_enable``), at the meter or on a joined PPMID (PECS03, "supply on" only). A remote
+    top-up alone leaves it off. DOMAIN.md §4.1 (gas: only at the meter; the fleet model has no fuels)."""
+    return ppmid_joined | meter_keypad_reachable
+
+
+def self_disconnection_hours(no_route_days: Time, credit_pence: Time, emergency_credit_pence: Time,
+                             daily_spend_pence: Time, enable_days: Time = 0.0) -> Time:
+    """Hours off supply around a stretch of ``no_route_days`` with no way to top up.
+
+    The meter runs on its credit plus ``emergency_credit_pence`` - pass only emergency credit that can be
+    activated during the stretch (``emergency_credit_activatable``) - and disconnects when they run out at
+    ``r = (C + E) / s`` days. If that happens inside the stretch, the supply stays off until a route is back
+    *and* someone can switch the armed supply on (``supply_enable_possible``): the later of the stretch's end
+    and ``enable_days`` (days from the start of the stretch; 0: as soon as a route returns). Otherwise the
+    consumer tops up when the route returns and never goes off:
+    ``24 * (max(days, enable_days) - r)`` if ``r < days``, else 0.
     """
     run_out_days = (np.asarray(credit_pence, dtype=np.float64) + emergency_credit_pence) / daily_spend_pence
-    hours = 24.0 * np.maximum(0.0, np.asarray(no_route_days, dtype=np.float64) - run_out_days)
+    days = np.asarray(no_route_days, dtype=np.float64)
+    hours = np.where(run_out_days < days, 24.0 * (np.maximum(days, enable_days) - run_out_days), 0.0)
     return hours if isinstance(hours, np.ndarray) and hours.ndim else float(hours)
