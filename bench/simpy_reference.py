@@ -9,7 +9,15 @@ that the policy layer works on scalars), and the model is the one in docs/fleet-
 WAN-down days, join-window hours and local pairings. Costs, exposure expectations and reach are arithmetic
 on these counts in both models and are left out here.
 
-Usage: python bench/simpy_reference.py [SCENARIO] [--sample N] (prints means and the time per premises).
+The meter behaves as the emulated one (docs/parity.md, findings 1-3): the engineer pairs a PPMID, so the rest of
+a WAN outage after the visit is UTRN-only; emergency credit counts only where it can be activated
+(``routes.emergency_credit_activatable``: in a no-route stretch, nowhere); and a meter that ran out stays off
+after a route returns until someone can switch the armed supply on (``routes.supply_enable_possible``): a local
+pairing, the engineer's PPMID, or the replacement paired by the DCC once the WAN is back and it is there.
+
+Usage: python bench/simpy_reference.py [SCENARIO] [--sample N] [--check]: prints the means and the time per
+premises; with --check, compares the means with the fleet engine's instead (exit 1 on a disagreement; also run
+by tests/fleet/test_simpy_reference.py).
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from collections import defaultdict
 
 import simpy
 
-from smetslab.fleet.model import ModelParams
+from smetslab.fleet.model import BLOCK_PREMISES, ModelParams, block_count, evaluate_block
 from smetslab.interfaces.config import load_scenario
 from smetslab.policy import routes, wan, windows
 from smetslab.policy.options import LOCAL_PAIRING_MECHANISMS, OptionEffect, combine
@@ -119,25 +127,39 @@ class Premises:
         sigma = p["customer.daily_spend_sigma"]
         spend = p["customer.daily_spend_mean_pence"] * math.exp(sigma * rng.gauss(0, 1) - 0.5 * sigma * sigma)
         dispatched = rng.random() < p["remedy.engineer_dispatch_prob"]
-        state = {"joined": not install, "engineer": False, "off": False, "last": a}
-
-        def account() -> None:
-            dt = env.now - state["last"]
-            state["last"] = env.now
-            joined = state["joined"]
-            no_route = not (joined or self.keypad or phone or state["engineer"])
-            if no_route:
-                self.acc["no_route_days"] += dt
-                if state["off"]:
-                    self.acc["self_disconnection_hours"] += 24 * dt
-            elif not phone and not state["engineer"] and not (relay_ok and joined) and (joined or self.keypad):
-                self.acc["utrn_only_days"] += dt
-
+        # "wan": the WAN is back (the episode's routes are then all there; only an armed supply can still be off)
+        state = {"joined": not install, "wan": False, "off": False, "last": a}
         wan_back = env.timeout(D)
         self.acc["wan_down_days"] += D
 
         def no_route_now() -> bool:
-            return not (state["joined"] or self.keypad or phone or state["engineer"])
+            return not bool(routes.any_route_available(state["wan"], phone, relay_ok and state["joined"],
+                                                       state["joined"], self.keypad))
+
+        def account() -> None:
+            dt = env.now - state["last"]
+            state["last"] = env.now
+            if state["off"]:
+                self.acc["self_disconnection_hours"] += 24 * dt
+            if state["wan"]:
+                return
+            joined = state["joined"]
+            if no_route_now():
+                self.acc["no_route_days"] += dt
+            elif not routes.remote_route_available(False, phone, relay_ok and joined) and \
+                    routes.utrn_route_available(joined, self.keypad):
+                self.acc["utrn_only_days"] += dt
+
+        def switch_on() -> None:
+            # an armed supply comes back on only when the customer can top up *and* someone can switch it on
+            # (arm_before_enable): a PPMID joined again or a reachable keypad; a remote top-up alone leaves it off
+            if state["off"] and not no_route_now() and routes.supply_enable_possible(state["joined"], self.keypad):
+                state["off"] = False
+
+        def rejoin() -> None:
+            account()
+            state["joined"] = True
+            switch_on()
 
         def lose_ppmid(delay: float):  # noqa: ANN202
             yield env.timeout(delay)
@@ -150,7 +172,10 @@ class Premises:
             env.process(replace_ppmid())
 
         def no_route_started():  # noqa: ANN202
-            runout = (credit + p["customer.emergency_credit_pence"]) / spend
+            # emergency credit must be activated: in a no-route stretch (WAN down, no PPMID) only at the keypad
+            ec = p["customer.emergency_credit_pence"] if routes.emergency_credit_activatable(
+                state["wan"], state["joined"], self.keypad) else 0.0
+            runout = (credit + ec) / spend
             if dispatched:
                 env.process(engineer())
             yield env.timeout(runout)
@@ -161,15 +186,25 @@ class Premises:
         def engineer():  # noqa: ANN202
             yield env.timeout(p["remedy.engineer_response_days"])
             if not wan_back.processed and no_route_now():
-                account()
                 self.acc["engineer_visits"] += 1
-                state["engineer"] = True
-                state["off"] = False
+                rejoin()  # the engineer brings and pairs a PPMID; the WAN may still be down (UTRN only)
+
+        def dcc_pairing():  # noqa: ANN202
+            # once the replacement is there (the consumer has had a day-part to set it up) and the WAN is back,
+            # the DCC pairs it (CCS01, CS03); at a no-WAN install the PPMID is there from the start
+            if not install:
+                yield env.timeout(p["remedy.consumer_action_days"])
+            if not wan_back.processed:
+                yield wan_back
+            if not state["joined"]:
+                rejoin()
 
         def replace_ppmid():  # noqa: ANN202
             engineer_pairs = p["remedy.local_pairing_actor"] == "engineer"
             if not install:
                 yield env.timeout(p["remedy.ppmid_delivery_days"])
+            env.process(dcc_pairing())
+            if not install:
                 yield env.timeout(p["remedy.engineer_response_days"] if engineer_pairs
                                   else p["remedy.consumer_action_days"])
             best, best_mech = math.inf, ""
@@ -193,9 +228,10 @@ class Premises:
                 return
             yield env.timeout(best)
             if wan_back.processed:
+                if not state["joined"]:  # paired locally before the DCC could: switches an armed supply on
+                    rejoin()
                 return
-            account()
-            state["joined"], state["off"] = True, False
+            rejoin()
             self.acc["local_pairings"] += 1
             if engineer_pairs and not install:
                 self.acc["engineer_visits"] += 1
@@ -212,6 +248,8 @@ class Premises:
             env.process(lose_ppmid(rng.expovariate(p["incidents.ppmid_lost_per_year"] / 365.0)))
         yield wan_back
         account()
+        state["wan"] = True
+        switch_on()
 
     def run(self) -> dict[str, float]:
         self.env.process(self.power_cycles())
@@ -235,28 +273,102 @@ class Premises:
         return {m: self.acc.get(m, 0.0) for m in METRICS}
 
 
-def simulate(p: ModelParams, sample: int, seed: int = 0) -> tuple[dict[str, dict[str, float]], float]:
-    """Per-premises-year means of METRICS per option over ``sample`` premises, and the seconds it took."""
+def _run(p: ModelParams, sample: int, seed: int) -> tuple[dict[str, dict[str, float]],
+                                                          dict[str, dict[str, float]], float]:
+    """Per-premises-year means of METRICS per option over ``sample`` premises, their standard errors, and the
+    seconds it took."""
     t0 = time.perf_counter()
-    out: dict[str, dict[str, float]] = {}
+    means: dict[str, dict[str, float]] = {}
+    errors: dict[str, dict[str, float]] = {}
     for option in p.options:
         eff = combine(option)
         tot: dict[str, float] = defaultdict(float)
+        sq: dict[str, float] = defaultdict(float)
         for i in range(sample):
             rng = random.Random(seed * 1_000_003 + i)  # the same premises for every option
             for m, v in Premises(p, eff, rng).run().items():
                 tot[m] += v
-        out[option] = {m: tot[m] / (sample * p.years) for m in METRICS}
-    return out, time.perf_counter() - t0
+                sq[m] += v * v
+        means[option] = {m: tot[m] / (sample * p.years) for m in METRICS}
+        errors[option] = {m: math.sqrt(max(0.0, sq[m] / sample - (tot[m] / sample) ** 2) / max(1, sample - 1))
+                          / p.years for m in METRICS}
+    return means, errors, time.perf_counter() - t0
+
+
+def simulate(p: ModelParams, sample: int, seed: int = 0) -> tuple[dict[str, dict[str, float]], float]:
+    """Per-premises-year means of METRICS per option over ``sample`` premises, and the seconds it took."""
+    means, _, wall = _run(p, sample, seed)
+    return means, wall
+
+
+STRESS = {"incidents.wan_lost_per_year": 1.0, "incidents.no_wan_at_install_prob": 0.3,
+          "incidents.installs_per_year": 0.3, "incidents.ppmid_lost_per_year": 12.0,
+          "remedy.dcc_mean_days": 20.0, "customer.meter_keypad_reachable_prob": 0.3}
+"""Incident rates for ``--check``: at gb-default's rates a few thousand premises see a handful of no-WAN
+episodes; here most premises have one, most lose their PPMID in it, and most keypads are out of reach, so
+every rule (engineer visits, armed meters waiting for a PPMID, local pairings) is exercised."""
+
+
+def fleet_means(p: ModelParams, premises: int) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """The vectorised model's per-premises-year means of METRICS per option over ``premises`` (replicate 0), and
+    their standard errors from the spread of the per-block means (blocks are independent)."""
+    p = ModelParams(p.seed, premises, p.horizon_days, p.options, p.v)
+    per_block = [evaluate_block(p, 0, b) for b in range(block_count(premises))]
+    means: dict[str, dict[str, float]] = {}
+    errors: dict[str, dict[str, float]] = {}
+    for o in p.options:
+        n = [blk[o]["premises"] for blk in per_block]
+        means[o], errors[o] = {}, {}
+        for m in METRICS:
+            x = [blk[o][m] / k / p.years for blk, k in zip(per_block, n, strict=True)]
+            means[o][m] = math.fsum(blk[o][m] for blk in per_block) / (premises * p.years)
+            xbar = math.fsum(x) / len(x)
+            var = math.fsum((v - xbar) ** 2 for v in x) / max(1, len(x) - 1)
+            errors[o][m] = math.sqrt(var / len(x))
+    return means, errors
+
+
+def check(p: ModelParams, sample: int, fleet_premises: int, z: float = 4.0) -> list[str]:
+    """Compare this model's means with the fleet engine's on the same parameters; the disagreements (a
+    difference beyond ``z`` combined standard errors) as lines of text, empty when the two agree."""
+    ref, ref_se, _ = _run(p, sample, p.seed)
+    fleet, fleet_se = fleet_means(p, fleet_premises)
+    bad = []
+    for o in p.options:
+        for m in METRICS:
+            diff = ref[o][m] - fleet[o][m]
+            # a small sample of rare episodes may hold none (mean and spread 0): the same spread per premises as
+            # the fleet's many more premises show is the floor of this side's standard error
+            se = max(ref_se[o][m], fleet_se[o][m] * math.sqrt(fleet_premises / sample))
+            tol = z * math.hypot(se, fleet_se[o][m]) + 1e-9 * max(1.0, abs(fleet[o][m]))
+            if abs(diff) > tol:
+                bad.append(f"{o} {m}: SimPy {ref[o][m]:.5g} +- {se:.2g}, fleet {fleet[o][m]:.5g} "
+                           f"+- {fleet_se[o][m]:.2g} (difference {diff:+.3g}, allowed {tol:.3g})")
+    return bad
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("scenario", nargs="?", default=None)
     ap.add_argument("--sample", type=int, default=2000, help="premises to simulate (default 2000)")
+    ap.add_argument("--check", action="store_true",
+                    help="compare the means with the fleet engine's (the scenario as given and with STRESS rates); "
+                         "exit 1 on a disagreement")
     args = ap.parse_args()
     s = load_scenario(args.scenario)
     p = ModelParams.from_scenario(s)
+    if args.check:
+        failed = False
+        for label, params in (("as given", p), ("stressed", ModelParams(p.seed, p.premises, p.horizon_days,
+                                                                         p.options, {**p.v, **STRESS}))):
+            bad = check(params, args.sample, 10 * BLOCK_PREMISES)
+            print(f"{label}: {args.sample} SimPy premises vs {10 * BLOCK_PREMISES} fleet premises, "
+                  f"{len(p.options)} options x {len(METRICS)} metrics: "
+                  + ("means agree (within 4 standard errors)" if not bad else f"{len(bad)} disagree"))
+            for line in bad:
+                print("  " + line)
+            failed = failed or bool(bad)
+        raise SystemExit(1 if failed else 0)
     means, wall = simulate(p, args.sample, s.seed)
     for o, row in means.items():
         print(f"{o:32s} " + " ".join(f"{m}={v:.4g}" for m, v in row.items()))

@@ -16,8 +16,10 @@ Theory of operation
   (responses, CS14 alerts) and so learns when a PPMID has joined the hub (a hashed key in CS14).
 - ``Consumer`` decides, from what a person at home can see, which top-up route to use when credit runs
   low: the app over the WAN, the SECMP0038 relay, a phone app on the meter's radio, a UTRN typed on
-  the PPMID or on the meter keypad (the UTRN obtained by SMS or phone), else emergency credit. It is a
-  pure function of a ``HomeView``: the premises executes the plan.
+  the PPMID or on the meter keypad (the UTRN obtained by SMS or phone), else emergency credit; and when to
+  switch an armed supply back on. Whether emergency credit can be activated and an armed supply switched on
+  are ``smetslab.policy.routes`` rules, written once for the emulator and the fleet model. It is a pure
+  function of a ``HomeView``: the premises executes the plan.
 
 Nothing here reads the clock: times come in as arguments.
 """
@@ -33,6 +35,7 @@ from smetslab.errors import CodecError, InputError
 from smetslab.gbcs import messages as M
 from smetslab.gbcs import utrn as gbcs_utrn
 from smetslab.gbcs.keystore import Keystore
+from smetslab.policy import routes as policy_routes
 from smetslab.units import EUI64
 
 __all__ = ["MAX_K", "SupplierHeadEnd", "DCC", "Route", "HomeView", "Plan", "Consumer", "utrn_value"]
@@ -231,7 +234,8 @@ class HomeView:
 @dataclass(frozen=True, slots=True)
 class Plan:
     """What the consumer does now: ``action`` is ``top_up``, ``emergency_credit``, ``enable`` or ``nothing``;
-    ``where`` is a ``Route`` for a top-up, ``ppmid`` or ``meter`` for the others."""
+    ``where`` is a ``Route`` for a top-up, ``ppmid`` or ``meter`` for the others (``wan`` too for emergency
+    credit: asked of the supplier, ECS09/GCS06)."""
 
     action: Literal["top_up", "emergency_credit", "enable", "nothing"]
     fuel: Fuel
@@ -250,22 +254,25 @@ class Consumer:
                                                    Route.METER_KEYPAD))
 
     def decide(self, view: HomeView) -> Plan:
-        """The consumer's plan for one fuel (pure)."""
+        """The consumer's plan for one fuel (pure). Who can switch a supply on and who can activate emergency
+        credit are ``smetslab.policy.routes`` rules, the ones the fleet model uses."""
         if view.supply == "ARMED":
-            # Credit is back but the supply waits for a person: PECS03 for electricity only.
-            if view.fuel is Fuel.ELECTRICITY and view.ppmid_paired:
-                return Plan("enable", view.fuel, "ppmid")
-            if view.keypad_reachable:
-                return Plan("enable", view.fuel, "meter")
-            return Plan("nothing", view.fuel, reason="supply armed, meter out of reach")
+            # Credit is back but the supply waits for a person (arm_before_enable): at the meter, or on a joined
+            # PPMID - PECS03 "supply on" is electricity only, so for gas a PPMID does not count.
+            ppmid_enables = view.fuel is Fuel.ELECTRICITY and view.ppmid_paired
+            if not policy_routes.supply_enable_possible(ppmid_enables, view.keypad_reachable):
+                return Plan("nothing", view.fuel, reason="supply armed, meter out of reach")
+            return Plan("enable", view.fuel, "ppmid" if ppmid_enables else "meter")
         if self.tops_up_below_pence is None or view.balance_pence >= self.tops_up_below_pence or view.pending:
             return Plan("nothing", view.fuel)
         for route in self.preference:
             if route in view.routes:
                 return Plan("top_up", view.fuel, route.value)
-        if self.uses_emergency_credit and view.ec_available:
-            if view.ppmid_paired:
-                return Plan("emergency_credit", view.fuel, "ppmid")
-            if view.keypad_reachable:
-                return Plan("emergency_credit", view.fuel, "meter")
+        # No usable top-up route. Remotely (ECS09/GCS06) needs the WAN and a way to reach the supplier: exactly
+        # what Route.WAN in view.routes says, so with WAN in the preference it is never needed here.
+        wan = Route.WAN in view.routes
+        if self.uses_emergency_credit and view.ec_available and policy_routes.emergency_credit_activatable(
+                wan, view.ppmid_paired, view.keypad_reachable):
+            return Plan("emergency_credit", view.fuel,
+                        "ppmid" if view.ppmid_paired else ("meter" if view.keypad_reachable else "wan"))
         return Plan("nothing", view.fuel, reason="no route")
