@@ -12,7 +12,7 @@ from smetslab.units import EUI64
 
 __all__ = ["DeviceType", "CS03_DEVICE_TYPE", "Alert", "TopUpRoute", "MANUAL_ROUTES", "Fuel", "Via",
            "GBCSFrame", "ZSEConsumerTopUp", "ZSESelectEmergencyCredit", "ZSELocalChangeSupply",
-           "ZSETopUpResponse", "ZSEEmergencyCreditResponse", "ZSESupplyResponse", "MeterReport",
+           "ZSETopUpResponse", "ZSEEmergencyCreditResponse", "ZSESupplyResponse", "MeterReport", "DisplayUpdated", "show_report",
            "LocalPairing", "HANJoined", "HANFrameOut", "GBCSOut", "CommandRefusal", "ReplayRule",
            "ReplayMemory", "counter_fresh", "remember_counter", "read_gbcs", "gbcs_frame"]
 
@@ -174,6 +174,25 @@ class MeterReport:
     ec_active: bool
     debt_pence: int
     supply: str
+
+
+@dataclass(frozen=True, slots=True)
+class DisplayUpdated:
+    """A PPMID or IHD now shows a meter's latest report (one line per fuel)."""
+
+    fuel: Fuel
+    credit_pence: int
+    emergency_credit_pence: int
+    ec_active: bool
+    debt_pence: int
+    supply: str
+
+
+def show_report(display: tuple[MeterReport, ...], report: MeterReport) -> tuple[tuple[MeterReport, ...], DisplayUpdated]:
+    """The display after ``report`` replaces its fuel's line, and the event saying so (PPMID and IHD alike)."""
+    shown = tuple(r for r in display if r.fuel is not report.fuel) + (report,)
+    return shown, DisplayUpdated(report.fuel, report.credit_pence, report.emergency_credit_pence,
+                                 report.ec_active, report.debt_pence, report.supply)
 
 
 @dataclass(frozen=True, slots=True)

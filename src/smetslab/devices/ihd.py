@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from smetslab.devices._common import Fuel, HANJoined, MeterReport
+from smetslab.devices._common import DisplayUpdated, Fuel, HANJoined, MeterReport, show_report
 from smetslab.units import EUI64, SimTime
 
 __all__ = ["IHDStatus", "IHDState", "new_ihd", "Break", "DisplayUpdated", "IHDBroken", "InputIgnored",
@@ -56,16 +56,6 @@ class Break:
 
 
 @dataclass(frozen=True, slots=True)
-class DisplayUpdated:
-    fuel: Fuel
-    credit_pence: int
-    emergency_credit_pence: int
-    ec_active: bool
-    debt_pence: int
-    supply: str
-
-
-@dataclass(frozen=True, slots=True)
 class IHDJoined:
     eui: EUI64
 
@@ -89,10 +79,8 @@ def _joined(state: IHDState, value: HANJoined, now: float) -> _Result:
 
 
 def _report(state: IHDState, value: MeterReport, now: float) -> _Result:
-    display = tuple(r for r in state.display if r.fuel is not value.fuel) + (value,)
-    return replace(state, display=display), [DisplayUpdated(value.fuel, value.credit_pence,
-                                                            value.emergency_credit_pence, value.ec_active,
-                                                            value.debt_pence, value.supply)]
+    display, shown = show_report(state.display, value)
+    return replace(state, display=display), [shown]
 
 
 def _break(state: IHDState, value: Break, now: float) -> _Result:

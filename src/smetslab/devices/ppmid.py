@@ -47,6 +47,7 @@ from smetslab.devices._common import (
     CS03_DEVICE_TYPE,
     CommandRefusal,
     DeviceType,
+    DisplayUpdated,
     Fuel,
     GBCSFrame,
     GBCSOut,
@@ -67,6 +68,7 @@ from smetslab.devices._common import (
     gbcs_frame,
     read_gbcs,
     remember_counter,
+    show_report,
 )
 from smetslab.errors import CodecError
 from smetslab.gbcs import messages as M
@@ -277,16 +279,6 @@ class KeypadRefused:
     action: str
     fuel: Fuel
     reason: PPMIDRefusal
-
-
-@dataclass(frozen=True, slots=True)
-class DisplayUpdated:
-    fuel: Fuel
-    credit_pence: int
-    emergency_credit_pence: int
-    ec_active: bool
-    debt_pence: int
-    supply: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -515,10 +507,8 @@ def _supply_on(state: PPMIDState, value: KeypadSupplyOn, now: float) -> _Result:
 
 
 def _report(state: PPMIDState, value: MeterReport, now: float) -> _Result:
-    display = tuple(r for r in state.display if r.fuel is not value.fuel) + (value,)
-    return replace(state, display=display), [DisplayUpdated(value.fuel, value.credit_pence,
-                                                            value.emergency_credit_pence, value.ec_active,
-                                                            value.debt_pence, value.supply)]
+    display, shown = show_report(state.display, value)
+    return replace(state, display=display), [shown]
 
 
 def _zse_top_up_response(state: PPMIDState, value: ZSETopUpResponse, now: float) -> _Result:
