@@ -18,6 +18,13 @@ from smetslab.policy.options import combine
 
 N = 60_000
 R = 2
+STEADY = dict(growth__prepay_fleet_per_year=0.0, remedy__never_remedied_share=0.0,
+              remedy__secmp0032_never_remedied_share=0.0, cpa__lead_time_days=0.0,
+              deployment__firmware_rollout_days=0.0, remedy__engineer_pairs_without_wan=True,
+              customer__can_power_cycle_hub_prob=1.0)
+"""The issue-4 model these closed forms were worked for: a fleet that does not grow, every case remedied, options
+deployed from day 0, an engineer who pairs a PPMID, everyone who reaches the hub able to power-cycle it
+(issue 8's additions have closed forms of their own in test_issue8_model.py)."""
 
 
 def _mean(out, option, metric, reps=R):
@@ -31,7 +38,7 @@ def _quiet(make, options, **params):
                 incidents__hub_power_cycles_per_year=0.0, remedy__baseline_max_days=1e6,
                 remedy__engineer_dispatch_prob=0.0, customer__meter_keypad_reachable_prob=0.0,
                 customer__hub_reachable_prob=0.0, customer__smartphone_prob=0.0,
-                customer__daily_spend_sigma=0.0, deployment__firmware_reach=1.0)
+                customer__daily_spend_sigma=0.0, deployment__firmware_reach=1.0, **STEADY)
     base.update(params)
     return make({"premises": N, "replicates": R, "seed": 5, "horizon_days": 365.0, "options": options}, **base)
 

@@ -80,7 +80,9 @@ def test_bad_run_arguments(small):
 def test_every_metric_for_every_option_and_replicate(small):
     from smetslab.fleet import METRICS
     out = run_in_memory(small, workers=1)
-    assert set(out) == {(o, r, m) for o in small.options for r in range(2) for m in METRICS}
+    from smetslab.fleet.metrics import YEARLY_METRICS
+    yearly = {f"{m}@y1" for m in YEARLY_METRICS}  # a one-year horizon: one per-year figure each
+    assert set(out) == {(o, r, m) for o in small.options for r in range(2) for m in (*METRICS, *yearly)}
     for (_o, _r, m), v in out.items():
         assert np.isfinite(v) and v >= 0, m
         if m.startswith("cost_"):

@@ -23,7 +23,8 @@ def params(make):
         base = dict(remedy__dcc_mean_days=20.0, remedy__baseline_max_days=90.0, remedy__secmp0032_max_days=30.0,
                     remedy__ppmid_delivery_days=3.0, remedy__consumer_action_days=0.5,
                     remedy__local_pairing_actor="consumer", remedy__engineer_response_days=5.0,
-                    customer__emergency_credit_pence=0)
+                    customer__emergency_credit_pence=0, remedy__engineer_pairs_without_wan=True,
+                    cpa__lead_time_days=0.0, deployment__firmware_rollout_days=0.0)
         base.update(overrides)
         return ModelParams.from_scenario(make({"premises": 1, "replicates": 1, "options": ["baseline"]}, **base))
     return build

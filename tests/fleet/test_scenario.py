@@ -45,7 +45,7 @@ def test_every_parameter_has_a_citation_or_labelled_assumption():
 
 
 @pytest.mark.parametrize("path, value, cited", [
-    ("incidents.no_wan_at_install_prob", 0.01, "99%"),
+    ("remedy.never_remedied_share", 0.01, "99%"),
     ("remedy.baseline_max_days", 90.0, "90 days"),
     ("remedy.secmp0032_max_days", 30.0, "30 days"),
     ("windows.hht_window_minutes", 60.0, "60 minutes"),
@@ -55,6 +55,15 @@ def test_every_parameter_has_a_citation_or_labelled_assumption():
 def test_headline_figures_from_design_md(path, value, cited):
     p = load_scenario().param(path)
     assert p.value == value and "DESIGN.md" in p.source and cited in p.source
+
+
+def test_no_wan_at_install_is_a_labelled_assumption_not_the_f718_share():
+    # issue 8: the F7.18 99% is the share of no-WAN cases made good, not the rate of installs finding no WAN
+    s = load_scenario()
+    assert s.param("incidents.no_wan_at_install_prob").source.startswith("assumption:")
+    assert "F7.18" in s.param("remedy.never_remedied_share").source
+    assert any(sw.param == "remedy.never_remedied_share" and sw.low == 0.0 and sw.high <= 0.01
+               for sw in s.sensitivity)
 
 
 def test_with_param_is_a_validated_copy():

@@ -45,6 +45,11 @@ PINNED: dict[str, Any] = dict(
     deployment__hub_button_retrofit=False, deployment__wifi_ppmid_share=0.5, deployment__preauth_spare_share=1.0,
     windows__hht_window_minutes=60.0, windows__alternating_window_minutes=5.0,
     windows__alternating_windows_per_day=1, windows__hub_button_window_minutes=10.0,
+    # issue 8: the emulator plays a deployed option at a premises in a steady fleet, every case remedied, with an
+    # engineer who pairs a PPMID and a consumer who can power-cycle a reachable hub
+    growth__prepay_fleet_per_year=0.0, remedy__never_remedied_share=0.0, remedy__secmp0032_never_remedied_share=0.0,
+    cpa__lead_time_days=0.0, deployment__firmware_rollout_days=0.0, remedy__engineer_pairs_without_wan=True,
+    customer__can_power_cycle_hub_prob=1.0,
 )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["MetricInfo", "METRICS", "PER_PREMISES_YEAR", "FLEET_TOTAL", "FLEET_LEVEL"]
+__all__ = ["MetricInfo", "METRICS", "PER_PREMISES_YEAR", "FLEET_TOTAL", "FLEET_LEVEL", "SHARE_OF_PREMISES",
+           "YEARLY_METRICS"]
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,73 @@ METRICS: dict[str, MetricInfo] = {m.name: m for m in (
        "1 if the option gives a PPMID or phone HHT-like powers and CPA is enforced in the scenario."),
     _m("wan_down_days", "WAN-down days", "days per premises-year", "harm",
        "Days without the WAN (the remote top-up route), context for the other harm metrics."),
+    # -- where the no-route days come from (they add up to no_route_days) -------------------------------
+    _m("no_route_days_install", "No-route days: no WAN at install", "days per premises-year", "harm",
+       "No-route days in cases where an install found no WAN (the new PPMID cannot be paired without it)."),
+    _m("no_route_days_wan_lost", "No-route days: WAN lost later", "days per premises-year", "harm",
+       "No-route days in cases where the WAN was lost after install and the PPMID was lost or broke during the "
+       "outage (a no-route day in such a case needs both)."),
+    _m("no_route_days_unremedied", "No-route days in cases never remedied", "days per premises-year", "harm",
+       "No-route days (of either cause) in the no-WAN cases the DCC does not make good (SEC F7.18: up to 1%), "
+       "counted to the end of the horizon."),
+    # -- how the harm falls on customers (shares of the fleet over the horizon: x national premises) --------
+    _m("no_route_customers_share", "Customers ever without a top-up route", "share of premises over the horizon",
+       "harm", "Share of premises with at least one no-route day in the horizon (x national premises = customers "
+       "affected)."),
+    _m("no_route_over_1d_share", "Customers without a route > 1 day", "share of premises over the horizon", "harm",
+       "Share of premises whose no-route days over the horizon exceed 1."),
+    _m("no_route_over_7d_share", "Customers without a route > 7 days", "share of premises over the horizon", "harm",
+       "Share of premises whose no-route days over the horizon exceed 7."),
+    _m("no_route_over_30d_share", "Customers without a route > 30 days", "share of premises over the horizon",
+       "harm", "Share of premises whose no-route days over the horizon exceed 30."),
+    _m("no_route_over_90d_share", "Customers without a route > 90 days", "share of premises over the horizon",
+       "harm", "Share of premises whose no-route days over the horizon exceed 90."),
+    _m("unremedied_customers_share", "Customers left without WAN past the horizon",
+       "share of premises over the horizon", "harm",
+       "Share of premises with a no-WAN case the DCC does not make good (F7.18's up to 1%) and no WAN option "
+       "fixes: still without the WAN at the end of the horizon."),
+    _m("self_disconnection_events", "Self-disconnections (electricity)", "events per premises-year", "harm",
+       "No-WAN cases in which the electricity meter ran out of credit and went off supply."),
+    _m("gas_self_disconnection_hours", "Gas self-disconnection hours", "hours per premises-year", "harm",
+       "Hours a gas prepayment meter is off supply (over all premises): like electricity, but the gas supply is "
+       "re-enabled only at the meter (DOMAIN.md §4.1), by the visiting engineer or someone who can reach it."),
+    _m("gas_self_disconnection_events", "Self-disconnections (gas)", "events per premises-year", "harm",
+       "No-WAN cases in which a gas meter ran out of credit and went off supply."),
+    # -- debt ---------------------------------------------------------------------------------------------
+    _m("debt_pence", "Arrears built in no-WAN cases", "pence per premises-year", "harm",
+       "Arrears: standing charges accrued while off supply (both fuels) plus consumption billed while the meter "
+       "is in a no-WAN credit-mode fallback (x national premises-years = national total)."),
+    _m("debt_self_disconnection_pence", "Arrears while off supply", "pence per premises-year", "harm",
+       "Standing charges (electricity and gas apart) accrued as debt while self-disconnected."),
+    _m("debt_credit_mode_pence", "Arrears in credit-mode fallback", "pence per premises-year", "harm",
+       "Consumption billed while an engineer left the meter in credit mode until the WAN returned (when engineers "
+       "cannot pair a PPMID with the WAN down)."),
+    _m("debt_mean_per_indebted_pence", "Mean arrears per customer in debt", "pence per customer over the horizon",
+       "harm", "Total no-WAN arrears divided by the premises that built any."),
+    _m("debt_over_threshold_share", "Customers with arrears above the threshold",
+       "share of premises over the horizon", "harm",
+       "Share of premises whose no-WAN arrears over the horizon exceed debt.threshold_pence."),
 )}
+
+SHARE_OF_PREMISES = {"no_route_customers_share": "premises_no_route_any",
+                     "no_route_over_1d_share": "premises_no_route_over_1d",
+                     "no_route_over_7d_share": "premises_no_route_over_7d",
+                     "no_route_over_30d_share": "premises_no_route_over_30d",
+                     "no_route_over_90d_share": "premises_no_route_over_90d",
+                     "unremedied_customers_share": "premises_unremedied",
+                     "debt_over_threshold_share": "premises_debt_over_threshold"}
+"""Metrics that are a share of the sample's premises (the fleet at the end of the horizon), from a count sum."""
+
+YEARLY_METRICS = ("fleet_share", "no_route_days", "self_disconnection_hours", "gas_self_disconnection_hours",
+                  "utrn_only_days", "wan_down_days", "debt_pence")
+"""Per-year figures stored beside the metrics as ``<metric>@y<N>`` (N = 1 .. years of the horizon): per
+premises-year lived in year N, and ``fleet_share`` = premises-years in year N / premises (the fleet's growth).
+They are not in METRICS (the tables list METRICS); the report reads them for its per-year view."""
 
 PER_PREMISES_YEAR = ("no_route_days", "self_disconnection_hours", "utrn_only_days", "engineer_visits",
                      "replacement_ppmids", "join_window_open_hours", "expected_rogue_joins", "dos_blocked_joins",
-                     "wan_down_days")
+                     "wan_down_days", "no_route_days_install", "no_route_days_wan_lost", "no_route_days_unremedied",
+                     "self_disconnection_events", "gas_self_disconnection_hours", "gas_self_disconnection_events",
+                     "debt_self_disconnection_pence", "debt_credit_mode_pence")
 FLEET_TOTAL = ("cost_one_off_pence", "cost_running_pence")
 FLEET_LEVEL = ("max_premises_per_compromise", "cpa_needed")

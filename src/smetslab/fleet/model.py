@@ -27,22 +27,49 @@ from typing import Any
 
 import numpy as np
 
-from smetslab.fleet.metrics import METRICS, PER_PREMISES_YEAR
+from smetslab.fleet.metrics import METRICS, PER_PREMISES_YEAR, SHARE_OF_PREMISES
 from smetslab.fleet.scenario import Scenario
 from smetslab.policy import routes, wan, windows
 from smetslab.policy.options import LOCAL_PAIRING_MECHANISMS, OPTIONS, OptionEffect, combine
 
 __all__ = ["BLOCK_PREMISES", "ModelParams", "Draws", "draw_block", "evaluate_option", "evaluate_block",
-           "finalise", "block_count", "block_rng", "SUM_KEYS"]
+           "finalise", "block_count", "block_rng", "SUM_KEYS", "YEARLY_SUM_KEYS", "years_in", "yearly_key",
+           "option_ready_days", "PREMISES_STREAMS", "EPISODE_STREAMS"]
 
 BLOCK_PREMISES = 8192
 """Premises per block: the fixed unit of randomness and of partial sums (chunks are unions of blocks)."""
 
-SUM_KEYS = ("premises", "no_route_days", "self_disconnection_hours", "utrn_only_days", "wan_down_days",
-            "engineer_visits", "retrofit_visits", "replacement_ppmids", "join_window_open_hours",
+SUM_KEYS = ("premises", "exposure_years", "no_route_days", "self_disconnection_hours", "utrn_only_days",
+            "wan_down_days", "engineer_visits", "retrofit_visits", "replacement_ppmids", "join_window_open_hours",
             "expected_rogue_joins", "dos_blocked_joins", "repeaters_fitted", "new_hardware_installs",
-            "spare_ppmids", "phone_route_premises", "relay_premises", "local_pairings")
-"""Partial sums a block reports per option (stored in ``chunk_results``)."""
+            "spare_ppmids", "phone_route_premises", "relay_premises", "local_pairings",
+            # where the harm comes from, and how it falls on customers (counts of premises, for distributions)
+            "no_route_days_install", "no_route_days_wan_lost", "no_route_days_unremedied",
+            "premises_no_route_any", "premises_no_route_over_1d", "premises_no_route_over_7d",
+            "premises_no_route_over_30d", "premises_no_route_over_90d", "premises_unremedied",
+            "self_disconnection_events", "gas_self_disconnection_hours", "gas_self_disconnection_events",
+            "debt_self_disconnection_pence", "debt_credit_mode_pence", "credit_mode_days",
+            "premises_in_debt", "premises_debt_over_threshold")
+"""Partial sums a block reports per option (stored in ``chunk_results``), besides the per-year ones
+(``YEARLY_SUM_KEYS`` as ``key@yN``, N = 1 .. ``years_in``)."""
+
+YEARLY_SUM_KEYS = ("exposure_years", "no_route_days", "self_disconnection_hours", "gas_self_disconnection_hours",
+                   "utrn_only_days", "wan_down_days", "debt_pence")
+"""Sums kept per year of the horizon (an episode counts in the year it starts; ``exposure_years`` is the
+premises-years lived in that year)."""
+
+NO_ROUTE_THRESHOLDS_DAYS = (1, 7, 30, 90)
+"""``premises_no_route_over_{N}d``: premises whose no-route days over the horizon exceed N."""
+
+
+def years_in(horizon_days: float) -> int:
+    """Calendar years of the horizon the per-year sums are kept for (a part year counts as one)."""
+    return max(1, math.ceil(horizon_days / 365.0 - 1e-9))
+
+
+def yearly_key(key: str, year: int) -> str:
+    """The per-year sum or metric name: ``no_route_days@y3`` is year 3 (1-based)."""
+    return f"{key}@y{year}"
 
 
 @dataclass(frozen=True)
@@ -72,14 +99,41 @@ def block_count(premises: int) -> int:
     return -(-premises // BLOCK_PREMISES)
 
 
-def block_rng(seed: int, replicate: int, block: int) -> np.random.Generator:
-    """The block's own generator: ``SeedSequence(seed).spawn`` keyed by (replicate, block)."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replicate, block))))
+def block_rng(seed: int, replicate: int, block: int, stream: int | None = None) -> np.random.Generator:
+    """A generator keyed by (replicate, block[, stream]): ``SeedSequence(seed, spawn_key=...)``."""
+    key = (replicate, block) if stream is None else (replicate, block, stream)
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
+
+
+PREMISES_STREAMS = ("region", "join", "join_no_wan", "install", "install_time", "install_no_wan", "wan_lost",
+                    "ppmid_lost", "power_cycles", "access", "smartphone", "broadband", "wifi_ppmid", "firmware",
+                    "firmware_rollout", "existing_new", "spare", "gas", "neighbours", "same_supplier",
+                    "usable_same", "usable_other")
+"""One random stream per premises-level quantity (common random numbers: changing one parameter changes only
+the draws of the quantities it governs). Append new names at the end: a stream's id is its position."""
+
+EPISODE_STREAMS = ("start", "dcc", "ppmid_loss", "credit", "spend", "dispatch", "fixable", "mbs", "never")
+"""One stream per episode quantity and episode kind (``EPISODE_KINDS``)."""
+
+EPISODE_KINDS = ("install", "wan_lost", "join")
+"""No WAN at a replacement install; WAN lost later; no WAN at the install of a premises joining the fleet."""
+
+
+def _stream(p: ModelParams, replicate: int, block: int, name: str, kind: str | None = None) -> np.random.Generator:
+    if kind is None:
+        return block_rng(p.seed, replicate, block, PREMISES_STREAMS.index(name))
+    sid = 1000 + 10 * EPISODE_STREAMS.index(name) + EPISODE_KINDS.index(kind)
+    return block_rng(p.seed, replicate, block, sid)
 
 
 @dataclass
 class Draws:
-    """Everything random about one block (per premises, then per no-WAN episode)."""
+    """Everything random about one block (per premises, then per no-WAN episode).
+
+    The fields after ``ep_u_mbs`` have defaults that mean "nothing more happens" (a premises in the fleet
+    from the start, no gas meter, every neighbour usable, no never-remedied case), so a hand-built ``Draws``
+    (fleet/parity.py) need not name them.
+    """
 
     n: int
     region: np.ndarray
@@ -108,62 +162,131 @@ class Draws:
     ep_dispatch: np.ndarray
     ep_fixable: np.ndarray
     ep_u_mbs: np.ndarray
+    # issue 8: growth, feasibility, gas, mesh neighbours, F7.18, roll-out (defaults: nothing happens)
+    t_join: np.ndarray | None = None  # days; 0: in the fleet from the start
+    can_power_cycle: np.ndarray | None = None  # None: whoever can reach the hub
+    gas: np.ndarray | None = None  # a gas prepayment meter too
+    usable_same: np.ndarray | None = None  # same-supplier neighbours with the WAN and mesh (None: all)
+    usable_other: np.ndarray | None = None
+    fw_rollout_u: np.ndarray | None = None  # position in the firmware roll-out, uniform(0, 1) (None: 0)
+    ep_never_u: np.ndarray | None = None  # uniform(0, 1): never remedied if below the share (None: never)
+
+    def join_days(self) -> np.ndarray:
+        return np.zeros(self.n) if self.t_join is None else self.t_join
 
 
-def _prob_in_horizon(rate_per_year: float, years: float) -> float:
-    return 1.0 - math.exp(-rate_per_year * years)
+def _prob_in_horizon(rate_per_year: float, years: float | np.ndarray) -> Any:
+    return 1.0 - np.exp(-rate_per_year * np.asarray(years))
+
+
+def _join_days(p: ModelParams, u: np.ndarray) -> np.ndarray:
+    """When each premises joins the fleet: ``premises`` is the fleet at the end of the horizon, growing by ``g`` a
+    year, so the share present by day t is ``(1+g)^((t-H)/365)``; inverting with a uniform gives the day (0: in
+    the fleet from the start)."""
+    g = float(p["growth.prepay_fleet_per_year"])
+    if g <= 0.0:
+        return np.zeros(u.size)
+    with np.errstate(divide="ignore"):
+        t = p.horizon_days + 365.0 * np.log(u) / math.log1p(g)
+    out: np.ndarray = np.maximum(0.0, t)
+    return out
 
 
 def draw_block(p: ModelParams, replicate: int, block: int) -> Draws:
-    """Draw one block's premises and episodes. The order of draws is part of the model's reproducibility."""
-    rng = block_rng(p.seed, replicate, block)
+    """Draw one block's premises and episodes, each quantity from its own stream (``PREMISES_STREAMS``,
+    ``EPISODE_STREAMS``): the draws of one quantity never depend on another quantity's parameters."""
     start = block * BLOCK_PREMISES
     n = min(BLOCK_PREMISES, p.premises - start)
     if n <= 0:
         raise ValueError(f"block {block} is beyond the fleet of {p.premises} premises")
-    H, yrs = p.horizon_days, p.years
+
+    def rs(name: str) -> np.random.Generator:
+        return _stream(p, replicate, block, name)
+
+    H = p.horizon_days
     cum = np.array([p["region.north_share"], p["region.north_share"] + p["region.central_share"]])
-    region = np.searchsorted(cum, rng.random(n), side="right").astype(np.int64)
+    region = np.searchsorted(cum, rs("region").random(n), side="right").astype(np.int64)
     risk = np.array([p["region.north_no_wan_risk"], p["region.central_no_wan_risk"],
                      p["region.south_no_wan_risk"]])[region]
-    installed = rng.random(n) < _prob_in_horizon(p["incidents.installs_per_year"], yrs)
-    t_install = rng.random(n) * H
-    nowan_install = installed & (rng.random(n) < np.minimum(1.0, p["incidents.no_wan_at_install_prob"] * risk))
-    n_wan_lost = rng.poisson(p["incidents.wan_lost_per_year"] * yrs * risk)
-    n_ppmid_lost = rng.poisson(p["incidents.ppmid_lost_per_year"] * yrs, n)
-    n_power = rng.poisson(p["incidents.hub_power_cycles_per_year"] * yrs, n)
-    u_access = rng.random(n)  # one draw: a reachable keypad implies a reachable hub (when hub prob >= keypad)
+    p_nowan = p["incidents.no_wan_at_install_prob"] * risk
+    t_join = _join_days(p, rs("join").random(n))
+    joined = t_join > 0.0
+    life = H - t_join  # days in the fleet within the horizon
+    life_y = life / 365.0
+    join_nowan = joined & (rs("join_no_wan").random(n) < np.minimum(1.0, p_nowan))
+    # a replacement install (at most one in the horizon: new hardware from then on), uniform in the premises' life
+    replaced = rs("install").random(n) < _prob_in_horizon(p["incidents.installs_per_year"], life_y)
+    t_repl = t_join + rs("install_time").random(n) * life
+    repl_nowan = replaced & (rs("install_no_wan").random(n) < np.minimum(1.0, p_nowan))
+    installed = joined | replaced
+    t_install = np.where(joined, t_join, np.where(replaced, t_repl, 0.0))
+    n_wan_lost = rs("wan_lost").poisson(p["incidents.wan_lost_per_year"] * life_y * risk)
+    n_ppmid_lost = rs("ppmid_lost").poisson(p["incidents.ppmid_lost_per_year"] * life_y)
+    n_power = rs("power_cycles").poisson(p["incidents.hub_power_cycles_per_year"] * life_y)
+    # one uniform for access: can power-cycle the hub < keypad < hub reachable when the probabilities are ordered
+    u_access = rs("access").random(n)
     keypad = u_access < p["customer.meter_keypad_reachable_prob"]
     hub_reachable = u_access < p["customer.hub_reachable_prob"]
-    smartphone = rng.random(n) < p["customer.smartphone_prob"]
-    broadband = rng.random(n) < p["customer.broadband_prob"]
-    wifi = rng.random(n) < p["deployment.wifi_ppmid_share"]
-    firmware = rng.random(n) < p["deployment.firmware_reach"]
-    existing_new = rng.random(n) < p["deployment.existing_new_hardware_share"]
-    spare = rng.random(n) < p["deployment.preauth_spare_share"]
-    neighbours = rng.poisson(p["mesh.neighbours_in_range_mean"], n)
-    same = rng.binomial(neighbours, p["mesh.same_supplier_share"])
+    can_cycle = u_access < p["customer.can_power_cycle_hub_prob"]
+    smartphone = rs("smartphone").random(n) < p["customer.smartphone_prob"]
+    broadband = rs("broadband").random(n) < p["customer.broadband_prob"]
+    wifi = rs("wifi_ppmid").random(n) < p["deployment.wifi_ppmid_share"]
+    firmware = rs("firmware").random(n) < p["deployment.firmware_reach"]
+    fw_u = rs("firmware_rollout").random(n)
+    existing_new = (rs("existing_new").random(n) < p["deployment.existing_new_hardware_share"]) & ~joined
+    spare = rs("spare").random(n) < p["deployment.preauth_spare_share"]
+    gas = rs("gas").random(n) < p["customer.gas_prepay_prob"]
+    neighbours = rs("neighbours").poisson(p["mesh.neighbours_in_range_mean"], n)
+    same = rs("same_supplier").binomial(neighbours, p["mesh.same_supplier_share"])
+    q = p["mesh.neighbour_wan_prob"] * p["mesh.neighbour_mesh_capable_prob"]
+    usable_same = rs("usable_same").binomial(same, q)
+    usable_other = rs("usable_other").binomial(neighbours - same, q)
 
-    inst_idx = np.flatnonzero(nowan_install)
+    # episodes, kind by kind (each kind's quantities from their own streams)
     lost_idx = np.repeat(np.arange(n), n_wan_lost)
-    ep_premises = np.concatenate([inst_idx, lost_idx])
-    m = ep_premises.size
-    ep_install = np.zeros(m, dtype=bool)
-    ep_install[: inst_idx.size] = True
-    ep_start = np.concatenate([t_install[inst_idx], rng.random(lost_idx.size) * H])
-    dcc = rng.standard_exponential(m) * p["remedy.dcc_mean_days"]
+    kinds = (("install", np.flatnonzero(repl_nowan)), ("wan_lost", lost_idx), ("join", np.flatnonzero(join_nowan)))
     ppmid_rate = p["incidents.ppmid_lost_per_year"]
-    e = rng.standard_exponential(m)
-    loss_days = e * (365.0 / ppmid_rate) if ppmid_rate > 0 else np.full(m, np.inf)
-    credit = rng.standard_exponential(m) * p["customer.credit_at_incident_mean_pence"]
+    mean_credit = p["customer.credit_at_incident_mean_pence"]
     sigma = p["customer.daily_spend_sigma"]
-    spend = p["customer.daily_spend_mean_pence"] * np.exp(sigma * rng.standard_normal(m) - 0.5 * sigma * sigma)
-    dispatch = rng.random(m) < p["remedy.engineer_dispatch_prob"]
-    fixable = rng.random(m) < p["wan_options.repeater_fixable_share"]
-    u_mbs = rng.random(m)
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("idx", "inst", "start", "dcc", "loss", "credit", "spend",
+                                                          "dispatch", "fixable", "mbs", "never")}
+    for kind, idx in kinds:
+        m = idx.size
+
+        def re(name: str, kind: str = kind) -> np.random.Generator:
+            return _stream(p, replicate, block, name, kind)
+
+        parts["idx"].append(idx)
+        parts["inst"].append(np.full(m, kind != "wan_lost"))
+        if kind == "install":
+            parts["start"].append(t_repl[idx])
+        elif kind == "join":
+            parts["start"].append(t_join[idx])
+        else:
+            parts["start"].append(t_join[idx] + re("start").random(m) * life[idx])
+        parts["dcc"].append(re("dcc").standard_exponential(m) * p["remedy.dcc_mean_days"])
+        loss = re("ppmid_loss").standard_exponential(m)
+        parts["loss"].append(loss * (365.0 / ppmid_rate) if ppmid_rate > 0 else np.full(m, np.inf))
+        parts["credit"].append(re("credit").standard_exponential(m) * mean_credit)
+        parts["spend"].append(p["customer.daily_spend_mean_pence"]
+                              * np.exp(sigma * re("spend").standard_normal(m) - 0.5 * sigma * sigma))
+        parts["dispatch"].append(re("dispatch").random(m) < p["remedy.engineer_dispatch_prob"])
+        parts["fixable"].append(re("fixable").random(m) < p["wan_options.repeater_fixable_share"])
+        parts["mbs"].append(re("mbs").random(m))
+        parts["never"].append(re("never").random(m))
+    c = {k: np.concatenate(v) for k, v in parts.items()}
     return Draws(n, region, installed, t_install, n_ppmid_lost, n_power, keypad, hub_reachable, smartphone,
                  broadband, wifi, firmware, existing_new, spare, neighbours, same,
-                 ep_premises, ep_install, ep_start, dcc, loss_days, credit, spend, dispatch, fixable, u_mbs)
+                 c["idx"].astype(np.int64), c["inst"].astype(bool), c["start"], c["dcc"], c["loss"], c["credit"],
+                 c["spend"], c["dispatch"].astype(bool), c["fixable"].astype(bool), c["mbs"],
+                 t_join=t_join, can_power_cycle=can_cycle, gas=gas, usable_same=usable_same,
+                 usable_other=usable_other, fw_rollout_u=fw_u, ep_never_u=c["never"])
+
+
+def option_ready_days(p: ModelParams, eff: OptionEffect) -> float:
+    """Days from the start of the horizon before the option can be deployed: the CPA lead time when the option
+    needs CPA and CPA is enforced, else 0 (firmware then rolls out over ``deployment.firmware_rollout_days``)."""
+    return float(p["cpa.lead_time_days"]) if (eff.cpa_needed and p["cpa.enforced"]) else 0.0
 
 
 def _alternating_wait_days(p: ModelParams, t_days: np.ndarray) -> np.ndarray:
@@ -174,29 +297,44 @@ def _alternating_wait_days(p: ModelParams, t_days: np.ndarray) -> np.ndarray:
 
 
 def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, float]:
-    """Partial sums (``SUM_KEYS``) of one option over one block."""
+    """Partial sums (``SUM_KEYS`` and the per-year ``YEARLY_SUM_KEYS``) of one option over one block."""
     H = p.horizon_days
     Hh = H * 24.0
     idx = d.ep_premises
     ep_inst = d.ep_install
     a = d.ep_start
+    m_ep = idx.size
+    t_ready = option_ready_days(p, eff)
     # -- episode length: the WAN route's absence (policy.wan) -----------------------------------------------
     cap = wan.remedy_cap_days(eff.prioritised_remedy, p["remedy.baseline_max_days"], p["remedy.secmp0032_max_days"])
-    D = np.asarray(wan.restore_days(d.ep_dcc_days, cap), dtype=np.float64)
+    never_share = p["remedy.secmp0032_never_remedied_share"] if eff.prioritised_remedy \
+        else p["remedy.never_remedied_share"]
+    never_u = np.ones(m_ep) if d.ep_never_u is None else d.ep_never_u
+    # F7.18: made good within the cap, or (a share) never: inf until a WAN option ends it or the horizon does
+    D = np.where(wan.never_remedied(never_u, never_share), np.inf,
+                 np.asarray(wan.restore_days(d.ep_dcc_days, cap), dtype=np.float64))
     retrofit = "hub_button" in eff.components and bool(p["deployment.hub_button_retrofit"])
-    new_hw = ep_inst | d.existing_new[idx] | (d.installed[idx] & (d.t_install[idx] <= a))
+    # new hardware carrying the option: an install at or after the option is ready (the episode's own, or an
+    # earlier one), or hardware new at the start
+    hw_install = d.installed & (d.t_install >= t_ready)
+    new_hw = (ep_inst & (a >= t_ready)) | d.existing_new[idx] | (hw_install[idx] & (d.t_install[idx] <= a))
     if eff.mini_base_stations:
         prevented = wan.mini_base_station_prevents(d.region[idx], d.ep_u_mbs,
                                                    p["wan_options.mini_base_station_prevented_share"])
         D = np.where(prevented, 0.0, D)
     if eff.mesh:
-        D = np.asarray(wan.mesh_restore_days(D, d.same_supplier[idx], d.neighbours[idx] - d.same_supplier[idx],
-                                             p["mesh.broker_days"], new_hw), dtype=np.float64)
+        D = np.asarray(wan.mesh_restore_days(
+            D, d.same_supplier[idx], d.neighbours[idx] - d.same_supplier[idx], p["mesh.broker_days"], new_hw,
+            rule=str(p["mesh.neighbour_rule"]),
+            usable_same=None if d.usable_same is None else d.usable_same[idx],
+            usable_other=None if d.usable_other is None else d.usable_other[idx]), dtype=np.float64)
     fitted = np.zeros(D.shape, dtype=bool)
     if eff.wan_repeaters:
         fit_days = p["wan_options.repeater_fit_days"]
         fitted = np.asarray(wan.repeater_fitted(D, d.ep_fixable, fit_days), dtype=bool)
         D = np.asarray(wan.repeater_restore_days(D, d.ep_fixable, fit_days), dtype=np.float64)
+    unremedied = ~np.isfinite(D)
+    D = np.where(unremedied, H - a, D)  # not remedied: the WAN is still down at the end of the horizon
     # -- the stretch with no joined PPMID -----------------------------------------------------------------
     # install: the PPMID is there from the start but pairing it needs the WAN (CCS01) unless paired locally;
     # WAN lost: the paired PPMID is lost at the first loss after the episode starts (memoryless), then a
@@ -207,7 +345,14 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
     action = np.where(ep_inst, 0.0, p["remedy.engineer_response_days"] if engineer_pairs
                       else p["remedy.consumer_action_days"])
     firmware_ok = ep_inst | d.firmware[idx] | new_hw
+    # a firmware mechanism works once the hub has the firmware: new hardware after the option is ready has it;
+    # other hubs get it during the roll-out that starts then (days from the episode's start; <= 0: already)
+    fw_u = np.zeros(d.n) if d.fw_rollout_u is None else d.fw_rollout_u
+    fw_at = t_ready + fw_u * p["deployment.firmware_rollout_days"]
+    fw_wait = np.where(new_hw, 0.0, np.maximum(0.0, fw_at[idx] - a))
+    hw_wait = np.where(new_hw, 0.0, max(0.0, t_ready) - a) if retrofit else np.zeros(m_ep)  # retrofits from t_ready
     hub_reach = ep_inst | d.hub_reachable[idx]  # at install the installer is at the hub
+    cycle = ep_inst | (d.hub_reachable if d.can_power_cycle is None else d.can_power_cycle)[idx]
     pair_at = np.full(D.shape, np.inf)
     chosen = np.full(D.shape, -1, dtype=np.int64)
     for k, mech in enumerate(LOCAL_PAIRING_MECHANISMS):
@@ -215,8 +360,8 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
             continue
         ok = np.asarray(routes.local_pairing_possible(
             mech, firmware_ok=firmware_ok, new_hub=new_hw | retrofit, hub_reachable=hub_reach,
-            preregistered=d.spare[idx] & ~ep_inst), dtype=bool)
-        t = arrival + action
+            preregistered=d.spare[idx] & ~ep_inst, can_power_cycle=cycle), dtype=bool)
+        t = np.maximum(arrival + action, np.maximum(hw_wait, 0.0) if mech == "button" else fw_wait)
         if mech == "alternating":
             # no PPMID loss in the episode (U = inf): nothing waits for a window (and at t = inf the wait
             # would be inf - inf, a NaN and a RuntimeWarning)
@@ -232,12 +377,17 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
     # -- routes and harm (policy.routes) ----------------------------------------------------------------
     phone = np.asarray(routes.phone_route_available(bool(eff.phone_radio), new_hw, d.smartphone[idx]), dtype=bool)
     relay = np.asarray(routes.relay_available(eff.relay, False, d.broadband[idx], d.wifi_ppmid[idx], True),
-                       dtype=bool)
+                       dtype=bool) & (fw_at[idx] <= a)  # the relay needs the PPMID firmware, after any CPA
     keypad = d.keypad[idx]
     no_route = np.where(keypad | phone, 0.0, down)
     resp = p["remedy.engineer_response_days"]
     visit = d.ep_dispatch & (no_route > resp)
     no_route = np.where(visit, resp, no_route)
+    # The visit ends the stretch: the engineer pairs a PPMID (if engineers can pair with the WAN down), or
+    # switches the meter to credit mode until the WAN returns (no top-ups needed; consumption is billed: arrears).
+    # Either way the engineer is at the meter and switches an armed supply back on.
+    pairs_at_visit = bool(p["remedy.engineer_pairs_without_wan"])
+    credit_mode = visit & (not pairs_at_visit)
     # When a PPMID is joined again (days from the episode start): the engineer brings and pairs one at the
     # visit; else a local pairing, or the DCC once the WAN is back and the replacement is there to pair.
     ready = np.where(ep_inst, 0.0, arrival + p["remedy.consumer_action_days"])
@@ -251,14 +401,29 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
     enable_days = np.where(routes.supply_enable_possible(ppmid_joined=False, meter_keypad_reachable=keypad),
                            0.0, rejoined - np.minimum(s, D))
     off_hours = np.asarray(routes.self_disconnection_hours(no_route, d.ep_credit, ec, d.ep_spend, enable_days))
+    # gas: re-enabled only at the meter (DOMAIN.md §4.1) - by the visiting engineer, or by someone who can reach
+    # it some days after a route is back; each fuel's credit is assumed to last as long as the other's
+    gas = np.zeros(d.n, dtype=bool) if d.gas is None else d.gas
+    gas_enable = np.where(keypad, 0.0, np.where(visit, resp, no_route + p["remedy.gas_enable_days"]))
+    gas_off = np.where(gas[idx], np.asarray(routes.self_disconnection_hours(no_route, d.ep_credit, ec, d.ep_spend,
+                                                                             gas_enable)), 0.0)
     # UTRN only: the WAN down while a PPMID is joined (unless it relays), the stretch without one if the keypad
-    # is reachable, and the rest of the stretch after an engineer's visit (the PPMID paired, the WAN still down)
-    after_visit = np.where(visit, down - no_route, 0.0)
+    # is reachable, and the rest of the stretch after an engineer pairs one (the WAN still down)
+    after_visit = np.where(visit & pairs_at_visit, down - no_route, 0.0)
     utrn_only = np.where(phone, 0.0, np.where(relay, 0.0, D - down + after_visit) + np.where(keypad, down, 0.0))
+    # -- arrears: standing charges while off supply; consumption billed while in credit mode -----------------
+    credit_days = np.where(credit_mode, np.maximum(0.0, D - (s + resp)), 0.0)
+    # credit mode from the visit to the WAN's return: UTRN-only only before the loss (s), as nothing relays
+    utrn_only = np.where(credit_mode, np.where(relay, 0.0, s), utrn_only)
+    debt_off = off_hours / 24.0 * p["debt.electricity_standing_charge_pence_per_day"] + \
+        gas_off / 24.0 * p["debt.gas_standing_charge_pence_per_day"]
+    debt_credit = credit_days * d.ep_spend
+    debt = debt_off + debt_credit
     # -- per premises: replacements, exposure -----------------------------------------------------------
     n = d.n
-    new_share = np.where(d.existing_new, 1.0, np.where(d.installed, (H - d.t_install) / H, 0.0))
-    phone_premises = bool(eff.phone_radio) & d.smartphone & (d.existing_new | d.installed)
+    # the option's hardware: new at the start, or installed once the option is ready (hw_install)
+    new_share = np.where(d.existing_new, 1.0, np.where(hw_install, (H - d.t_install) / H, 0.0))
+    phone_premises = bool(eff.phone_radio) & d.smartphone & (d.existing_new | hw_install)
     replacements = d.n_ppmid_lost * np.where(bool(eff.phone_radio) & d.smartphone, 1.0 - new_share, 1.0)
     fw_premises = d.firmware | d.installed | d.existing_new
     hht_h = p["windows.hht_window_minutes"] / 60.0
@@ -289,8 +454,13 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
     # -- counts for costs and reach ---------------------------------------------------------------------
     visits = float(visit.sum()) + float(fitted.sum()) + (float(local_paired.sum()) if engineer_pairs else 0.0)
     retrofit_visits = float(np.count_nonzero(~d.existing_new)) if retrofit else 0.0
-    return {
+    # -- per premises over the horizon: how the harm falls on customers ---------------------------------------
+    nr_p = np.bincount(idx, weights=no_route, minlength=n)
+    debt_p = np.bincount(idx, weights=debt, minlength=n)
+    life = H - d.join_days()
+    sums = {
         "premises": float(n),
+        "exposure_years": float(life.sum() / 365.0),
         "no_route_days": float(no_route.sum()),
         "self_disconnection_hours": float(off_hours.sum()),
         "utrn_only_days": float(utrn_only.sum()),
@@ -307,7 +477,35 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
         "phone_route_premises": float(np.count_nonzero(phone_premises)),
         "relay_premises": float(np.count_nonzero(d.broadband & d.wifi_ppmid)) if eff.relay else 0.0,
         "local_pairings": float(local_paired.sum()),
+        "no_route_days_install": float(no_route[ep_inst].sum()),
+        "no_route_days_wan_lost": float(no_route[~ep_inst].sum()),
+        "no_route_days_unremedied": float(no_route[unremedied].sum()),
+        "premises_no_route_any": float(np.count_nonzero(nr_p > 0.0)),
+        **{f"premises_no_route_over_{t}d": float(np.count_nonzero(nr_p > t)) for t in NO_ROUTE_THRESHOLDS_DAYS},
+        "premises_unremedied": float(np.unique(idx[unremedied]).size),
+        "self_disconnection_events": float(np.count_nonzero(off_hours > 0.0)),
+        "gas_self_disconnection_hours": float(gas_off.sum()),
+        "gas_self_disconnection_events": float(np.count_nonzero(gas_off > 0.0)),
+        "debt_self_disconnection_pence": float(debt_off.sum()),
+        "debt_credit_mode_pence": float(debt_credit.sum()),
+        "credit_mode_days": float(credit_days.sum()),
+        "premises_in_debt": float(np.count_nonzero(debt_p > 0.0)),
+        "premises_debt_over_threshold": float(np.count_nonzero(debt_p > p["debt.threshold_pence"])),
     }
+    # -- per year of the horizon: an episode counts in the year it starts -----------------------------------
+    n_years = years_in(H)
+    year = np.minimum((a // 365.0).astype(np.int64), n_years - 1)
+    join = d.join_days()
+    for y in range(n_years):
+        lo, hi = 365.0 * y, min(H, 365.0 * (y + 1))
+        sums[yearly_key("exposure_years", y + 1)] = float(np.maximum(0.0, hi - np.maximum(lo, join)).sum() / 365.0)
+    for key, per_episode in (("no_route_days", no_route), ("self_disconnection_hours", off_hours),
+                             ("gas_self_disconnection_hours", gas_off), ("utrn_only_days", utrn_only),
+                             ("wan_down_days", D), ("debt_pence", debt)):
+        by_year = np.bincount(year, weights=per_episode, minlength=n_years)
+        for y in range(n_years):
+            sums[yearly_key(key, y + 1)] = float(by_year[y])
+    return sums
 
 
 def evaluate_block(p: ModelParams, replicate: int, block: int,
@@ -325,8 +523,14 @@ def _scaled(p: ModelParams, national_pence: int) -> float:
 def finalise(p: ModelParams, option: str, sums: dict[str, float]) -> dict[str, float]:
     """The contract's metrics for one option and replicate, from its partial sums over every block."""
     eff = combine(option)
-    premises_years = sums["premises"] * p.years
+    premises_years = sums["exposure_years"]  # premises-years lived in the horizon (growth: joiners from joining)
     out = {k: sums[k] / premises_years for k in PER_PREMISES_YEAR}
+    out["debt_pence"] = (sums["debt_self_disconnection_pence"] + sums["debt_credit_mode_pence"]) / premises_years
+    for metric, key in SHARE_OF_PREMISES.items():
+        out[metric] = sums[key] / sums["premises"]
+    indebted = sums["premises_in_debt"]
+    out["debt_mean_per_indebted_pence"] = (sums["debt_self_disconnection_pence"] + sums["debt_credit_mode_pence"]) \
+        / indebted if indebted else 0.0
     out["engineer_visits"] = (sums["engineer_visits"] + sums["retrofit_visits"]) / premises_years
     comps = eff.components
     one_off = 0.0
@@ -364,6 +568,11 @@ def finalise(p: ModelParams, option: str, sums: dict[str, float]) -> dict[str, f
     out["max_premises_per_compromise"] = float(max_reach(p, eff, sums))
     out["cpa_needed"] = 1.0 if (eff.cpa_needed and p["cpa.enforced"]) else 0.0
     assert set(out) == set(METRICS)
+    for y in range(1, years_in(p.horizon_days) + 1):
+        expo = sums[yearly_key("exposure_years", y)]
+        out[yearly_key("fleet_share", y)] = expo / sums["premises"]
+        for key in YEARLY_SUM_KEYS[1:]:
+            out[yearly_key(key, y)] = sums[yearly_key(key, y)] / expo if expo else 0.0
     return out
 
 

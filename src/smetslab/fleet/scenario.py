@@ -62,7 +62,8 @@ class Incidents(_Group):
 
     installs_per_year: Rate = Field(description="hub+meter installs (new or exchange) per premises-year; the "
                                                 "installed premises get new hardware")
-    no_wan_at_install_prob: Probability = Field(description="probability an install finds no WAN")
+    no_wan_at_install_prob: Probability = Field(description="probability an install finds no WAN (its own "
+                                                            "parameter: not the F7.18 99%, which is about remedies)")
     wan_lost_per_year: Rate = Field(description="WAN losses after install per premises-year (Poisson)")
     ppmid_lost_per_year: Rate = Field(description="PPMIDs lost or broken per premises-year (Poisson)")
     hub_power_cycles_per_year: Rate = Field(description="hub power-ons (power cuts, unplugging) per premises-year; "
@@ -76,6 +77,12 @@ class Remedy(_Group):
                                                     "the deadline caps it")
     baseline_max_days: PositiveDays = Field(description="DCC remedy deadline today")
     secmp0032_max_days: PositiveDays = Field(description="DCC remedy deadline for prepay sites under SECMP0032")
+    never_remedied_share: Probability = Field(description="share of no-WAN cases the DCC does not make good "
+                                                          "(F7.18: at least 99% made good, so up to 1% never); "
+                                                          "such a case lasts to the end of the horizon unless a "
+                                                          "WAN option fixes it")
+    secmp0032_never_remedied_share: Probability = Field(description="the same share under SECMP0032's 30-day "
+                                                                    "remedy")
     ppmid_delivery_days: Days = Field(description="days from a PPMID loss to the replacement arriving")
     consumer_action_days: Days = Field(description="days for the consumer to do a local pairing once possible")
     local_pairing_actor: Param[Literal["consumer", "engineer"]] = Field(
@@ -83,7 +90,13 @@ class Remedy(_Group):
     engineer_dispatch_prob: Probability = Field(description="probability the supplier sends an engineer to a "
                                                             "customer left with no top-up route")
     engineer_response_days: Days = Field(description="days from 'no route' to the engineer's visit, which "
-                                                     "restores a route until the WAN returns")
+                                                     "ends the no-route stretch (a PPMID paired, or credit mode)")
+    engineer_pairs_without_wan: Flag = Field(description="the visiting engineer pairs a PPMID with the WAN down "
+                                                         "(else the visit switches the meter to credit mode "
+                                                         "until the WAN returns: no UTRNs, but arrears)")
+    gas_enable_days: Days = Field(description="days from a route returning to someone re-enabling a gas supply "
+                                              "at a meter the customer cannot reach (gas is re-enabled only "
+                                              "at the meter)")
 
 
 class Customer(_Group):
@@ -103,6 +116,11 @@ class Customer(_Group):
     hub_reachable_prob: Probability = Field(description="the consumer can reach the hub (power-cycle it, press a "
                                                         "button); drawn with the keypad from one uniform, so "
                                                         "a reachable keypad implies a reachable hub when this is larger")
+    can_power_cycle_hub_prob: Probability = Field(description="the consumer can power-cycle the hub (it is powered "
+                                                              "from the electricity meter); drawn from the same "
+                                                              "uniform as the keypad and hub, so with a smaller "
+                                                              "value it implies both")
+    gas_prepay_prob: Probability = Field(description="the premises also has a gas prepayment meter")
     smartphone_prob: Probability = Field(description="the customer has a smartphone (phone-app route)")
     broadband_prob: Probability = Field(description="the premises has broadband (SECMP0038 relay)")
 
@@ -127,6 +145,11 @@ class Mesh(_Group):
     neighbours_in_range_mean: Count = Field(description="mean number of other hubs in mesh range (Poisson)")
     same_supplier_share: Probability = Field(description="probability a neighbouring hub is the same supplier's")
     broker_days: Days = Field(description="days for the DCC to broker another supplier's neighbouring hub")
+    neighbour_rule: Param[Literal["all_same_supplier", "any_same_supplier"]] = Field(
+        description="when a mesh hub gets the WAN at once: all_same_supplier (every neighbour in range is the "
+                    "same supplier's, the proposer's reading) or any_same_supplier (one is enough)")
+    neighbour_wan_prob: Probability = Field(description="probability a neighbouring hub has the WAN itself")
+    neighbour_mesh_capable_prob: Probability = Field(description="probability a neighbouring hub is a mesh hub")
 
 
 class Attackers(_Group):
@@ -183,6 +206,8 @@ class Deployment(_Group):
                                                   "new hub each) instead of new hubs only")
     wifi_ppmid_share: Probability = Field(description="share of PPMIDs with Wi-Fi (SECMP0038 relay)")
     preauth_spare_share: Probability = Field(description="share of reached premises given a pre-registered spare PPMID")
+    firmware_rollout_days: Days = Field(description="days over which a firmware option reaches the existing hubs "
+                                                    "(uniformly), after any CPA lead time")
 
 
 class Cpa(_Group):
@@ -190,6 +215,8 @@ class Cpa(_Group):
 
     enforced: Flag = Field(description="options giving PPMIDs/phones HHT-like powers need CPA")
     evaluation_national: Pence = Field(description="CPA evaluation cost per option component that needs it")
+    lead_time_days: Days = Field(description="days before an option needing CPA can be deployed (firmware "
+                                             "roll-out starts, new hardware is fitted) when CPA is enforced")
 
 
 class Windows(_Group):
@@ -211,6 +238,25 @@ class WanOptions(_Group):
                                                                        "mini base stations prevent")
 
 
+class Growth(_Group):
+    """How the prepayment fleet changes over the horizon (hardware replacement: ``incidents.installs_per_year``)."""
+
+    prepay_fleet_per_year: Param[Annotated[float, Field(ge=0.0, le=1.0)]] = Field(
+        description="growth of the prepayment fleet per year; ``premises`` is the fleet at the end of the "
+                    "horizon, and a premises joining it gets an install (new hub and meters)")
+
+
+class Debt(_Group):
+    """Arrears built in no-WAN cases (integer pence)."""
+
+    electricity_standing_charge_pence_per_day: Pence = Field(description="electricity standing charge, accrued "
+                                                                         "as debt while off supply")
+    gas_standing_charge_pence_per_day: Pence = Field(description="gas standing charge, accrued as debt while off "
+                                                                 "supply")
+    threshold_pence: PositivePence = Field(description="arrears above which a customer counts in the "
+                                                       "'debt above threshold' share")
+
+
 class SweepSpec(BaseModel):
     """A one-at-a-time sensitivity sweep of one parameter between ``low`` and ``high``."""
 
@@ -224,7 +270,7 @@ class SweepSpec(BaseModel):
 GROUPS: dict[str, type[_Group]] = {
     "incidents": Incidents, "remedy": Remedy, "customer": Customer, "region": Region, "mesh": Mesh,
     "attackers": Attackers, "costs": Costs, "deployment": Deployment, "cpa": Cpa, "windows": Windows,
-    "wan_options": WanOptions,
+    "wan_options": WanOptions, "growth": Growth, "debt": Debt,
 }
 
 
@@ -251,6 +297,8 @@ class Scenario(BaseModel):
     cpa: Cpa
     windows: Windows
     wan_options: WanOptions
+    growth: Growth
+    debt: Debt
 
     @field_validator("options")
     @classmethod

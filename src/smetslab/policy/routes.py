@@ -56,17 +56,18 @@ def any_route_available(wan_up: Flag, phone_route: Flag, relay: Flag, ppmid_join
 
 
 def local_pairing_possible(mechanism: str, *, firmware_ok: Flag, new_hub: Flag, hub_reachable: Flag,
-                           preregistered: Flag) -> Flag:
+                           preregistered: Flag, can_power_cycle: Flag | None = None) -> Flag:
     """Whether a PPMID can join without the WAN by ``mechanism`` (one of LOCAL_PAIRING_MECHANISMS).
 
-    standing / alternating: the hub runs the option's firmware; power_cycle: firmware and the consumer can
-    reach the hub to unplug it; button: a new hub with the button, within reach; preauth: the spare's
-    credentials were pre-registered while the WAN was up.
+    standing / alternating: the hub runs the option's firmware; power_cycle: firmware, and the consumer can reach
+    the hub and power-cycle it (``can_power_cycle``: the hub is powered from the electricity meter, so the fleet
+    model draws it on its own; default: whoever can reach the hub can); button: a new hub with the button, within reach;
+    preauth: the spare's credentials were pre-registered while the WAN was up.
     """
     if mechanism in ("standing", "alternating"):
         return firmware_ok
     if mechanism == "power_cycle":
-        return firmware_ok & hub_reachable
+        return firmware_ok & hub_reachable & (True if can_power_cycle is None else can_power_cycle)
     if mechanism == "button":
         return new_hub & hub_reachable
     if mechanism == "preauth":
