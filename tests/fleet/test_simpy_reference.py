@@ -34,11 +34,13 @@ def test_reference_means_agree_with_the_fleet_model(make) -> None:
     ref = _reference()
     p = ModelParams.from_scenario(make({"seed": 5}))
     # the reference is the issue-4 model: a steady fleet, every case remedied, options deployed from day 0, an
-    # engineer who pairs a PPMID, everyone who reaches the hub able to power-cycle it
+    # engineer who pairs a PPMID, everyone who reaches the hub able to power-cycle it, a mesh hub helped by any
+    # same-supplier neighbour
     steady = {"growth.prepay_fleet_per_year": 0.0, "remedy.never_remedied_share": 0.0,
               "remedy.secmp0032_never_remedied_share": 0.0, "cpa.lead_time_days": 0.0,
               "deployment.firmware_rollout_days": 0.0, "remedy.engineer_pairs_without_wan": True,
-              "customer.can_power_cycle_hub_prob": 1.0}
+              "customer.can_power_cycle_hub_prob": 1.0, "mesh.neighbour_rule": "any_same_supplier",
+              "mesh.neighbour_wan_prob": 1.0, "mesh.neighbour_mesh_capable_prob": 1.0}
     stressed = ModelParams(p.seed, p.premises, p.horizon_days, p.options, {**p.v, **steady, **ref.STRESS})
     # 4 combined standard errors per (option, metric); with the old rules (findings 1-3 of docs/parity.md)
     # self-disconnection and UTRN-only days disagree by 4-13 standard errors at this size

@@ -57,7 +57,8 @@ def scenario(top: dict[str, Any] | None = None, **overrides: Any) -> Scenario:
     """gb-default with the pinned parameters, ``top`` run settings and ``group__name=value`` overrides."""
     data = copy.deepcopy(read_scenario_data(builtin_scenarios()["gb-default"]))
     data["sensitivity"] = []
-    data.update({"premises": 1, "replicates": 1, "options": ["baseline"], **(top or {})})
+    # variance_reduction off: each fleet episode is one case the emulator can play (no weights)
+    data.update({"premises": 1, "replicates": 1, "options": ["baseline"], "variance_reduction": False, **(top or {})})
     for key, value in {**PINNED, **overrides}.items():
         group, name = key.split("__", 1)
         data[group][name]["value"] = value

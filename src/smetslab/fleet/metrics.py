@@ -66,22 +66,23 @@ METRICS: dict[str, MetricInfo] = {m.name: m for m in (
     _m("no_route_days_unremedied", "No-route days in cases never remedied", "days per premises-year", "harm",
        "No-route days (of either cause) in the no-WAN cases the DCC does not make good (SEC F7.18: up to 1%), "
        "counted to the end of the horizon."),
-    # -- how the harm falls on customers (shares of the fleet over the horizon: x national premises) --------
-    _m("no_route_customers_share", "Customers ever without a top-up route", "share of premises over the horizon",
-       "harm", "Share of premises with at least one no-route day in the horizon (x national premises = customers "
-       "affected)."),
-    _m("no_route_over_1d_share", "Customers without a route > 1 day", "share of premises over the horizon", "harm",
-       "Share of premises whose no-route days over the horizon exceed 1."),
-    _m("no_route_over_7d_share", "Customers without a route > 7 days", "share of premises over the horizon", "harm",
-       "Share of premises whose no-route days over the horizon exceed 7."),
-    _m("no_route_over_30d_share", "Customers without a route > 30 days", "share of premises over the horizon",
-       "harm", "Share of premises whose no-route days over the horizon exceed 30."),
-    _m("no_route_over_90d_share", "Customers without a route > 90 days", "share of premises over the horizon",
-       "harm", "Share of premises whose no-route days over the horizon exceed 90."),
+    # -- how the harm falls on customers: cases per premises of the sample over the horizon (x national
+    # premises = customers; a customer rarely has two cases at the default rates) ---------------------------
+    _m("no_route_customers_share", "Customers left without a top-up route", "cases per premises over the horizon",
+       "harm", "No-WAN cases that leave the customer without any top-up route for a while, per premises "
+       "(x national premises = customers affected)."),
+    _m("no_route_over_1d_share", "Customers without a route > 1 day", "cases per premises over the horizon", "harm",
+       "No-WAN cases whose no-route spell exceeds 1 day, per premises."),
+    _m("no_route_over_7d_share", "Customers without a route > 7 days", "cases per premises over the horizon", "harm",
+       "No-WAN cases whose no-route spell exceeds 7 days, per premises."),
+    _m("no_route_over_30d_share", "Customers without a route > 30 days", "cases per premises over the horizon",
+       "harm", "No-WAN cases whose no-route spell exceeds 30 days, per premises."),
+    _m("no_route_over_90d_share", "Customers without a route > 90 days", "cases per premises over the horizon",
+       "harm", "No-WAN cases whose no-route spell exceeds 90 days, per premises."),
     _m("unremedied_customers_share", "Customers left without WAN past the horizon",
-       "share of premises over the horizon", "harm",
-       "Share of premises with a no-WAN case the DCC does not make good (F7.18's up to 1%) and no WAN option "
-       "fixes: still without the WAN at the end of the horizon."),
+       "cases per premises over the horizon", "harm",
+       "No-WAN cases the DCC does not make good (F7.18's up to 1%) and no WAN option fixes, per premises: the "
+       "customer is still without the WAN at the end of the horizon."),
     _m("self_disconnection_events", "Self-disconnections (electricity)", "events per premises-year", "harm",
        "No-WAN cases in which the electricity meter ran out of credit and went off supply."),
     _m("gas_self_disconnection_hours", "Gas self-disconnection hours", "hours per premises-year", "harm",
@@ -98,11 +99,11 @@ METRICS: dict[str, MetricInfo] = {m.name: m for m in (
     _m("debt_credit_mode_pence", "Arrears in credit-mode fallback", "pence per premises-year", "harm",
        "Consumption billed while an engineer left the meter in credit mode until the WAN returned (when engineers "
        "cannot pair a PPMID with the WAN down)."),
-    _m("debt_mean_per_indebted_pence", "Mean arrears per customer in debt", "pence per customer over the horizon",
-       "harm", "Total no-WAN arrears divided by the premises that built any."),
+    _m("debt_mean_per_indebted_pence", "Mean arrears per customer in debt", "pence per case with arrears",
+       "harm", "Total no-WAN arrears divided by the no-WAN cases that built any."),
     _m("debt_over_threshold_share", "Customers with arrears above the threshold",
-       "share of premises over the horizon", "harm",
-       "Share of premises whose no-WAN arrears over the horizon exceed debt.threshold_pence."),
+       "cases per premises over the horizon", "harm",
+       "No-WAN cases whose arrears exceed debt.threshold_pence, per premises."),
 )}
 
 SHARE_OF_PREMISES = {"no_route_customers_share": "premises_no_route_any",
@@ -112,7 +113,7 @@ SHARE_OF_PREMISES = {"no_route_customers_share": "premises_no_route_any",
                      "no_route_over_90d_share": "premises_no_route_over_90d",
                      "unremedied_customers_share": "premises_unremedied",
                      "debt_over_threshold_share": "premises_debt_over_threshold"}
-"""Metrics that are a share of the sample's premises (the fleet at the end of the horizon), from a count sum."""
+"""Metrics that are a count of cases divided by the sample's premises (the fleet at the end of the horizon)."""
 
 YEARLY_METRICS = ("fleet_share", "no_route_days", "self_disconnection_hours", "gas_self_disconnection_hours",
                   "utrn_only_days", "wan_down_days", "debt_pence")

@@ -2,17 +2,23 @@
 
 Theory of operation (the equations are in docs/fleet-model.md):
 
-1. ``draw_block`` draws everything random about a block of premises from its own generator, seeded by
-   ``SeedSequence(seed, spawn_key=(replicate, block))`` - so a block's draws do not depend on how blocks are
-   grouped into chunks or which process runs them. The draws never depend on the option: every option sees
-   the same premises, incidents and customers (common random numbers), so differences are paired.
-2. No-WAN *episodes* (no WAN at install; WAN lost later) are the only times a top-up route can be missing.
-   For each option ``evaluate_option`` turns the shared draws into the episode's length (``policy.wan``), the
-   stretch with no joined PPMID (a loss inside the episode, or an install whose PPMID cannot be paired), the
-   local pairing time (``policy.windows``/``policy.routes``), and from those the no-route, UTRN-only and
-   self-disconnection figures (as in the emulator: emergency credit and switching an armed supply back on need
-   a person at the meter or a joined PPMID, ``policy.routes``). Each episode is followed to its end even past the horizon (renewal-reward
-   accounting: totals per premises-year equal the long-run rates).
+1. ``draw_block`` draws everything random about a block of premises, each quantity from its own generator,
+   ``SeedSequence(seed, spawn_key=(replicate, block, stream))`` - so a block's draws do not depend on how blocks
+   are grouped into chunks or which process runs them, and changing one parameter changes only the draws of the
+   quantities it governs (common random numbers across parameters: a sweep moves only what it causes). The
+   draws never depend on the option: every option sees the same premises, incidents and customers, so
+   differences are paired.
+2. No-WAN *episodes* (no WAN at install, at a replacement or when a premises joins a growing fleet; WAN lost
+   later) are the only times a top-up route can be missing. With ``weighted`` (the default) the rare events are
+   integrated out: each install is an episode weighted by its no-WAN probability, each WAN loss two (PPMID lost
+   in it or not), so every sum is ``sum(weight * value)``. For each option ``evaluate_option`` turns the shared
+   draws into the episode's length (``policy.wan``: made good within the cap, or never - F7.18), the stretch
+   with no joined PPMID, the local pairing time (``policy.windows``/``policy.routes``, after the option's CPA
+   lead time and firmware roll-out), and from those the no-route, UTRN-only, self-disconnection (electricity;
+   gas re-enabled only at the meter) and arrears figures (as in the emulator: emergency credit and switching an
+   armed supply back on need a person at the meter or a joined PPMID, ``policy.routes``). Each episode is
+   followed to its end even past the horizon (renewal-reward accounting), except a case never remedied, which
+   lasts to the horizon's end. Per-year sums count an episode in the year it starts.
 3. Exposure (join-window hours, rogue joins, DoS) is an expectation given each premises' draws: the attack
    probabilities multiply the share of time a join is permitted, which keeps rare attacks from adding noise.
 4. The block returns partial *sums* (``BlockSums``); ``finalise`` turns the sums over all blocks of a
@@ -59,7 +65,7 @@ YEARLY_SUM_KEYS = ("exposure_years", "no_route_days", "self_disconnection_hours"
 premises-years lived in that year)."""
 
 NO_ROUTE_THRESHOLDS_DAYS = (1, 7, 30, 90)
-"""``premises_no_route_over_{N}d``: premises whose no-route days over the horizon exceed N."""
+"""``premises_no_route_over_{N}d``: no-WAN cases whose no-route spell exceeds N days (expected counts)."""
 
 
 def years_in(horizon_days: float) -> int:
@@ -81,11 +87,12 @@ class ModelParams:
     horizon_days: float
     options: tuple[str, ...]
     v: dict[str, Any] = field(default_factory=dict)  # "group.name" -> value
+    weighted: bool = True  # weighted episodes (the scenario's variance_reduction)
 
     @classmethod
     def from_scenario(cls, s: Scenario) -> ModelParams:
         return cls(seed=s.seed, premises=s.premises, horizon_days=s.horizon_days, options=tuple(s.options),
-                   v={p: s.param(p).value for p in s.param_paths()})
+                   v={p: s.param(p).value for p in s.param_paths()}, weighted=s.variance_reduction)
 
     def __getitem__(self, path: str) -> Any:
         return self.v[path]
@@ -170,6 +177,7 @@ class Draws:
     usable_other: np.ndarray | None = None
     fw_rollout_u: np.ndarray | None = None  # position in the firmware roll-out, uniform(0, 1) (None: 0)
     ep_never_u: np.ndarray | None = None  # uniform(0, 1): never remedied if below the share (None: never)
+    ep_weight: np.ndarray | None = None  # how many cases the episode stands for (None: 1 each)
 
     def join_days(self) -> np.ndarray:
         return np.zeros(self.n) if self.t_join is None else self.t_join
@@ -242,45 +250,70 @@ def draw_block(p: ModelParams, replicate: int, block: int) -> Draws:
     usable_same = rs("usable_same").binomial(same, q)
     usable_other = rs("usable_other").binomial(neighbours - same, q)
 
-    # episodes, kind by kind (each kind's quantities from their own streams)
+    # episodes, kind by kind (each kind's quantities from their own streams). Weighted (p.weighted), the rare
+    # events are integrated out instead of drawn (docs/fleet-model.md, "Weighted episodes"): every install is
+    # an episode standing for p_nowan of a no-WAN case, and every WAN loss is two - the PPMID lost before the
+    # WAN can return (weight P, the loss time drawn given that) and not (weight 1 - P).
     lost_idx = np.repeat(np.arange(n), n_wan_lost)
-    kinds = (("install", np.flatnonzero(repl_nowan)), ("wan_lost", lost_idx), ("join", np.flatnonzero(join_nowan)))
+    if p.weighted:
+        kinds = (("install", np.flatnonzero(replaced)), ("wan_lost", lost_idx), ("join", np.flatnonzero(joined)))
+    else:
+        kinds = (("install", np.flatnonzero(repl_nowan)), ("wan_lost", lost_idx), ("join", np.flatnonzero(join_nowan)))
     ppmid_rate = p["incidents.ppmid_lost_per_year"]
+    mu = ppmid_rate / 365.0
     mean_credit = p["customer.credit_at_incident_mean_pence"]
     sigma = p["customer.daily_spend_sigma"]
+    cap_max = max(p["remedy.baseline_max_days"], p["remedy.secmp0032_max_days"])
+    never_max = max(p["remedy.never_remedied_share"], p["remedy.secmp0032_never_remedied_share"])
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("idx", "inst", "start", "dcc", "loss", "credit", "spend",
-                                                          "dispatch", "fixable", "mbs", "never")}
+                                                          "dispatch", "fixable", "mbs", "never", "weight")}
     for kind, idx in kinds:
         m = idx.size
 
         def re(name: str, kind: str = kind) -> np.random.Generator:
             return _stream(p, replicate, block, name, kind)
 
-        parts["idx"].append(idx)
-        parts["inst"].append(np.full(m, kind != "wan_lost"))
         if kind == "install":
-            parts["start"].append(t_repl[idx])
+            start_d = t_repl[idx]
         elif kind == "join":
-            parts["start"].append(t_join[idx])
+            start_d = t_join[idx]
         else:
-            parts["start"].append(t_join[idx] + re("start").random(m) * life[idx])
-        parts["dcc"].append(re("dcc").standard_exponential(m) * p["remedy.dcc_mean_days"])
-        loss = re("ppmid_loss").standard_exponential(m)
-        parts["loss"].append(loss * (365.0 / ppmid_rate) if ppmid_rate > 0 else np.full(m, np.inf))
-        parts["credit"].append(re("credit").standard_exponential(m) * mean_credit)
-        parts["spend"].append(p["customer.daily_spend_mean_pence"]
-                              * np.exp(sigma * re("spend").standard_normal(m) - 0.5 * sigma * sigma))
-        parts["dispatch"].append(re("dispatch").random(m) < p["remedy.engineer_dispatch_prob"])
-        parts["fixable"].append(re("fixable").random(m) < p["wan_options.repeater_fixable_share"])
-        parts["mbs"].append(re("mbs").random(m))
-        parts["never"].append(re("never").random(m))
+            start_d = t_join[idx] + re("start").random(m) * life[idx]
+        dcc = re("dcc").standard_exponential(m) * p["remedy.dcc_mean_days"]
+        loss_draw = re("ppmid_loss").standard_exponential(m) if not (p.weighted and kind == "wan_lost") \
+            else re("ppmid_loss").random(m)
+        q = {"idx": idx, "inst": np.full(m, kind != "wan_lost"), "start": start_d, "dcc": dcc,
+             "credit": re("credit").standard_exponential(m) * mean_credit,
+             "spend": p["customer.daily_spend_mean_pence"]
+             * np.exp(sigma * re("spend").standard_normal(m) - 0.5 * sigma * sigma),
+             "dispatch": re("dispatch").random(m) < p["remedy.engineer_dispatch_prob"],
+             "fixable": re("fixable").random(m) < p["wan_options.repeater_fixable_share"],
+             "mbs": re("mbs").random(m), "never": re("never").random(m)}
+        if kind != "wan_lost":  # an install's PPMID is there (unpaired): no loss time
+            q["loss"] = np.full(m, np.inf)
+            q["weight"] = np.minimum(1.0, p_nowan[idx]) if p.weighted else np.ones(m)
+        elif not p.weighted:
+            q["loss"] = loss_draw / mu if mu > 0 else np.full(m, np.inf)
+            q["weight"] = np.ones(m)
+        else:
+            # the longest the WAN can be down under any option (options only shorten a case)
+            d0 = np.minimum(dcc, cap_max)
+            d0 = np.where(q["never"] < never_max, np.maximum(d0, H - start_d), d0)
+            p_loss = -np.expm1(-mu * d0)  # P(U < d0), U ~ Exp(mu)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                u_loss = np.where(p_loss > 0, -np.log1p(-loss_draw * p_loss) / mu if mu > 0 else np.inf, np.inf)
+            q = {k: np.concatenate([v, v]) for k, v in q.items()}
+            q["loss"] = np.concatenate([u_loss, np.full(m, np.inf)])
+            q["weight"] = np.concatenate([p_loss, 1.0 - p_loss])
+        for k, v in q.items():
+            parts[k].append(v)
     c = {k: np.concatenate(v) for k, v in parts.items()}
     return Draws(n, region, installed, t_install, n_ppmid_lost, n_power, keypad, hub_reachable, smartphone,
                  broadband, wifi, firmware, existing_new, spare, neighbours, same,
                  c["idx"].astype(np.int64), c["inst"].astype(bool), c["start"], c["dcc"], c["loss"], c["credit"],
                  c["spend"], c["dispatch"].astype(bool), c["fixable"].astype(bool), c["mbs"],
                  t_join=t_join, can_power_cycle=can_cycle, gas=gas, usable_same=usable_same,
-                 usable_other=usable_other, fw_rollout_u=fw_u, ep_never_u=c["never"])
+                 usable_other=usable_other, fw_rollout_u=fw_u, ep_never_u=c["never"], ep_weight=c["weight"])
 
 
 def option_ready_days(p: ModelParams, eff: OptionEffect) -> float:
@@ -304,6 +337,7 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
     ep_inst = d.ep_install
     a = d.ep_start
     m_ep = idx.size
+    w = np.ones(m_ep) if d.ep_weight is None else d.ep_weight  # cases each episode stands for
     t_ready = option_ready_days(p, eff)
     # -- episode length: the WAN route's absence (policy.wan) -----------------------------------------------
     cap = wan.remedy_cap_days(eff.prioritised_remedy, p["remedy.baseline_max_days"], p["remedy.secmp0032_max_days"])
@@ -434,11 +468,12 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
         zig_h = np.where(fw_premises, alt_h, power_on_h)
     else:
         zig_h = power_on_h
-    pair_counts = np.bincount(idx[local_paired], minlength=n).astype(np.float64)
+    pair_counts = np.bincount(idx[local_paired], weights=w[local_paired], minlength=n)
     for mech, hours in (("button", p["windows.hub_button_window_minutes"] / 60.0), ("power_cycle", hht_h)):
         if mech in eff.local_pairing:
             k = LOCAL_PAIRING_MECHANISMS.index(mech)
-            zig_h = zig_h + hours * np.bincount(idx[local_paired & (chosen == k)], minlength=n)
+            sel = local_paired & (chosen == k)
+            zig_h = zig_h + hours * np.bincount(idx[sel], weights=w[sel], minlength=n)
     if "standing" in eff.local_pairing:
         zig_h = np.where(fw_premises, Hh, zig_h)
     zig_h = np.minimum(zig_h, Hh)
@@ -452,45 +487,47 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
     join_events = d.installed + pair_counts  # installer HHT joins + local PPMID pairings
     dos = p["attackers.density"] * p["attackers.dos_success_prob"] * join_events
     # -- counts for costs and reach ---------------------------------------------------------------------
-    visits = float(visit.sum()) + float(fitted.sum()) + (float(local_paired.sum()) if engineer_pairs else 0.0)
+    def wsum(x: np.ndarray) -> float:
+        return float(np.dot(w, x))
+
+    visits = wsum(visit) + wsum(fitted) + (wsum(local_paired) if engineer_pairs else 0.0)
     retrofit_visits = float(np.count_nonzero(~d.existing_new)) if retrofit else 0.0
     # -- per premises over the horizon: how the harm falls on customers ---------------------------------------
-    nr_p = np.bincount(idx, weights=no_route, minlength=n)
-    debt_p = np.bincount(idx, weights=debt, minlength=n)
+    # counts are of cases (spells), as expectations with weighted episodes; a customer rarely has two
     life = H - d.join_days()
     sums = {
         "premises": float(n),
         "exposure_years": float(life.sum() / 365.0),
-        "no_route_days": float(no_route.sum()),
-        "self_disconnection_hours": float(off_hours.sum()),
-        "utrn_only_days": float(utrn_only.sum()),
-        "wan_down_days": float(D.sum()),
+        "no_route_days": wsum(no_route),
+        "self_disconnection_hours": wsum(off_hours),
+        "utrn_only_days": wsum(utrn_only),
+        "wan_down_days": wsum(D),
         "engineer_visits": visits,
         "retrofit_visits": retrofit_visits,
         "replacement_ppmids": float(replacements.sum()),
         "join_window_open_hours": float(np.maximum(zig_h, phone_h).sum()),
         "expected_rogue_joins": float(rogue.sum()),
         "dos_blocked_joins": float(dos.sum()),
-        "repeaters_fitted": float(fitted.sum()),
+        "repeaters_fitted": wsum(fitted),
         "new_hardware_installs": float(np.count_nonzero(d.installed)),
         "spare_ppmids": float(np.count_nonzero(preauth_exposed)),
         "phone_route_premises": float(np.count_nonzero(phone_premises)),
         "relay_premises": float(np.count_nonzero(d.broadband & d.wifi_ppmid)) if eff.relay else 0.0,
-        "local_pairings": float(local_paired.sum()),
-        "no_route_days_install": float(no_route[ep_inst].sum()),
-        "no_route_days_wan_lost": float(no_route[~ep_inst].sum()),
-        "no_route_days_unremedied": float(no_route[unremedied].sum()),
-        "premises_no_route_any": float(np.count_nonzero(nr_p > 0.0)),
-        **{f"premises_no_route_over_{t}d": float(np.count_nonzero(nr_p > t)) for t in NO_ROUTE_THRESHOLDS_DAYS},
-        "premises_unremedied": float(np.unique(idx[unremedied]).size),
-        "self_disconnection_events": float(np.count_nonzero(off_hours > 0.0)),
-        "gas_self_disconnection_hours": float(gas_off.sum()),
-        "gas_self_disconnection_events": float(np.count_nonzero(gas_off > 0.0)),
-        "debt_self_disconnection_pence": float(debt_off.sum()),
-        "debt_credit_mode_pence": float(debt_credit.sum()),
-        "credit_mode_days": float(credit_days.sum()),
-        "premises_in_debt": float(np.count_nonzero(debt_p > 0.0)),
-        "premises_debt_over_threshold": float(np.count_nonzero(debt_p > p["debt.threshold_pence"])),
+        "local_pairings": wsum(local_paired),
+        "no_route_days_install": wsum(np.where(ep_inst, no_route, 0.0)),
+        "no_route_days_wan_lost": wsum(np.where(ep_inst, 0.0, no_route)),
+        "no_route_days_unremedied": wsum(np.where(unremedied, no_route, 0.0)),
+        "premises_no_route_any": wsum(no_route > 0.0),
+        **{f"premises_no_route_over_{t}d": wsum(no_route > t) for t in NO_ROUTE_THRESHOLDS_DAYS},
+        "premises_unremedied": wsum(unremedied),
+        "self_disconnection_events": wsum(off_hours > 0.0),
+        "gas_self_disconnection_hours": wsum(gas_off),
+        "gas_self_disconnection_events": wsum(gas_off > 0.0),
+        "debt_self_disconnection_pence": wsum(debt_off),
+        "debt_credit_mode_pence": wsum(debt_credit),
+        "credit_mode_days": wsum(credit_days),
+        "premises_in_debt": wsum(debt > 0.0),
+        "premises_debt_over_threshold": wsum(debt > p["debt.threshold_pence"]),
     }
     # -- per year of the horizon: an episode counts in the year it starts -----------------------------------
     n_years = years_in(H)
@@ -502,7 +539,7 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
     for key, per_episode in (("no_route_days", no_route), ("self_disconnection_hours", off_hours),
                              ("gas_self_disconnection_hours", gas_off), ("utrn_only_days", utrn_only),
                              ("wan_down_days", D), ("debt_pence", debt)):
-        by_year = np.bincount(year, weights=per_episode, minlength=n_years)
+        by_year = np.bincount(year, weights=w * per_episode, minlength=n_years)
         for y in range(n_years):
             sums[yearly_key(key, y + 1)] = float(by_year[y])
     return sums

@@ -285,6 +285,7 @@ class Scenario(BaseModel):
     premises: Annotated[int, Field(ge=1, le=100_000_000)]
     horizon_days: Annotated[float, Field(gt=0.0, le=3650.0)]
     options: Annotated[list[str], Field(min_length=1)]
+    variance_reduction: bool = True  # weighted episodes (docs/fleet-model.md); False: every rare event drawn
     sensitivity: list[SweepSpec] = []
     incidents: Incidents
     remedy: Remedy
