@@ -509,7 +509,7 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
         "expected_rogue_joins": float(rogue.sum()),
         "dos_blocked_joins": float(dos.sum()),
         "repeaters_fitted": wsum(fitted),
-        "new_hardware_installs": float(np.count_nonzero(d.installed)),
+        "new_hardware_installs": float(np.count_nonzero(hw_install)),  # installs carrying the option's hardware
         "spare_ppmids": float(np.count_nonzero(preauth_exposed)),
         "phone_route_premises": float(np.count_nonzero(phone_premises)),
         "relay_premises": float(np.count_nonzero(d.broadband & d.wifi_ppmid)) if eff.relay else 0.0,
