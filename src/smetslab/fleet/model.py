@@ -61,8 +61,9 @@ SUM_KEYS = ("premises", "exposure_years", "no_route_days", "self_disconnection_h
 
 YEARLY_SUM_KEYS = ("exposure_years", "no_route_days", "self_disconnection_hours", "gas_self_disconnection_hours",
                    "utrn_only_days", "wan_down_days", "debt_pence")
-"""Sums kept per year of the horizon (an episode counts in the year it starts; ``exposure_years`` is the
-premises-years lived in that year)."""
+"""Sums kept per year of the horizon: the no-route, WAN-down and off-supply stretches by their overlap with each
+year (what runs past the horizon's end in the last year), UTRN-only days and arrears in the year the episode
+starts; ``exposure_years`` is the premises-years lived in that year."""
 
 NO_ROUTE_THRESHOLDS_DAYS = (1, 7, 30, 90)
 """``premises_no_route_over_{N}d``: no-WAN cases whose no-route spell exceeds N days (expected counts)."""
@@ -529,16 +530,25 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
         "premises_in_debt": wsum(debt > 0.0),
         "premises_debt_over_threshold": wsum(debt > p["debt.threshold_pence"]),
     }
-    # -- per year of the horizon: an episode counts in the year it starts -----------------------------------
+    # -- per year of the horizon: a stretch counts in the years it overlaps (what runs past the horizon's end,
+    # renewal-reward, in the last year); UTRN-only days and arrears in the year the episode starts ---------------
     n_years = years_in(H)
     year = np.minimum((a // 365.0).astype(np.int64), n_years - 1)
     join = d.join_days()
     for y in range(n_years):
         lo, hi = 365.0 * y, min(H, 365.0 * (y + 1))
         sums[yearly_key("exposure_years", y + 1)] = float(np.maximum(0.0, hi - np.maximum(lo, join)).sum() / 365.0)
-    for key, per_episode in (("no_route_days", no_route), ("self_disconnection_hours", off_hours),
-                             ("gas_self_disconnection_hours", gas_off), ("utrn_only_days", utrn_only),
-                             ("wan_down_days", D), ("debt_pence", debt)):
+    stretch = a + np.minimum(s, D)  # when the stretch without a joined PPMID (and so any no-route spell) starts
+    run_out = np.minimum(d.ep_credit / d.ep_spend, 1e9)  # off supply from then on, if at all
+    spans = (("no_route_days", stretch, no_route, 1.0), ("wan_down_days", a, D, 1.0),
+             ("self_disconnection_hours", stretch + run_out, off_hours / 24.0, 24.0),
+             ("gas_self_disconnection_hours", stretch + run_out, gas_off / 24.0, 24.0))
+    for key, t0, days, unit in spans:
+        for y in range(n_years):
+            lo = 365.0 * y if y else -np.inf
+            hi = 365.0 * (y + 1) if y < n_years - 1 else np.inf
+            sums[yearly_key(key, y + 1)] = unit * wsum(np.maximum(0.0, np.minimum(t0 + days, hi) - np.maximum(t0, lo)))
+    for key, per_episode in (("utrn_only_days", utrn_only), ("debt_pence", debt)):
         by_year = np.bincount(year, weights=w * per_episode, minlength=n_years)
         for y in range(n_years):
             sums[yearly_key(key, y + 1)] = float(by_year[y])
