@@ -269,3 +269,19 @@ def test_weighted_episodes_keep_the_mean_and_cut_the_spread(make):
     assert means[True] == pytest.approx(means[False], abs=4 * spread[False] / math.sqrt(12))
     # no-WAN installs (1% of installs) and PPMID losses inside outages integrated out: at least 4x less spread
     assert spread[True] < spread[False] / 4
+
+
+def test_per_year_sums_split_a_stretch_over_the_years_it_overlaps(make):
+    p = ModelParams.from_scenario(make({"premises": 1, "replicates": 1, "options": ["baseline"],
+                                        "horizon_days": 730.0}, **STEADY))
+    # no WAN at an install on day 300, made good on day 390 (the 90-day cap): 65 days in year 1, 25 in year 2;
+    # the PPMID pairs when the WAN is back, so the same 65 + 25 no-route days; credit for 15 days, so off supply
+    # from day 315: 50 days in year 1 and 25 in year 2
+    s = Situation(install_episode=True, start_days=300.0, dcc_days=120.0, credit_pence=4500.0,
+                  daily_spend_pence=300.0)
+    out = fleet_outcome(p, s, "baseline")
+    assert (out["wan_down_days@y1"], out["wan_down_days@y2"]) == pytest.approx((65.0, 25.0))
+    assert (out["no_route_days@y1"], out["no_route_days@y2"]) == pytest.approx((65.0, 25.0))
+    assert (out["self_disconnection_hours@y1"], out["self_disconnection_hours@y2"]) == pytest.approx(
+        (24 * 50.0, 24 * 25.0))
+    assert out["utrn_only_days@y2"] == 0.0 and out["exposure_years@y1"] == out["exposure_years@y2"] == 1.0
