@@ -86,7 +86,8 @@ def emergency_credit_activatable(wan_up: Flag, ppmid_joined: Flag, meter_keypad_
 def supply_enable_possible(ppmid_joined: Flag, meter_keypad_reachable: Flag) -> Flag:
     """Whether an *armed* electricity supply can be switched back on: once credit is back the meter waits for
     a person (``arm_before_enable``), at the meter or on a joined PPMID (PECS03, "supply on" only). A remote
-    top-up alone leaves it off. DOMAIN.md §4.1 (gas: only at the meter; the fleet model has no fuels)."""
+    top-up alone leaves it off. DOMAIN.md §4.1. Gas: only at the meter (the fleet model's gas meters wait for the
+    visiting engineer or ``remedy.gas_enable_days``)."""
     return ppmid_joined | meter_keypad_reachable
 
 
