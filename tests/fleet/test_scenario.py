@@ -170,3 +170,14 @@ def test_loader_works_from_another_directory(tmp_path):
         assert load_scenario().name == "gb-default"
     finally:
         os.chdir(cwd)
+
+
+def test_horizons_of_one_to_ten_years(make):
+    from smetslab.errors import InputError
+    from smetslab.fleet import run_in_memory
+
+    ten = make({"premises": 300, "replicates": 1, "horizon_days": 3650.0, "options": ["baseline"]})
+    out = run_in_memory(ten, workers=1)
+    assert {m for (_, _, m) in out if m.startswith("fleet_share@y")} == {f"fleet_share@y{y}" for y in range(1, 11)}
+    with pytest.raises(InputError, match=r"horizon_days = 3651.0: input should be less than or equal to 3650"):
+        make({"horizon_days": 3651.0})
