@@ -181,3 +181,11 @@ def test_horizons_of_one_to_ten_years(make):
     assert {m for (_, _, m) in out if m.startswith("fleet_share@y")} == {f"fleet_share@y{y}" for y in range(1, 11)}
     with pytest.raises(InputError, match=r"horizon_days = 3651.0: input should be less than or equal to 3650"):
         make({"horizon_days": 3651.0})
+
+
+def test_an_unknown_mesh_neighbour_rule_is_one_line_naming_the_allowed_rules(make):
+    from smetslab.errors import InputError
+
+    with pytest.raises(InputError, match=r"mesh\.neighbour_rule\.value = 'some_same_supplier': input should be "
+                                         r"'all_same_supplier' or 'any_same_supplier'"):
+        make(mesh__neighbour_rule="some_same_supplier")
