@@ -69,6 +69,10 @@ NO_ROUTE_THRESHOLDS_DAYS = (1, 7, 30, 90)
 """``premises_no_route_over_{N}d``: no-WAN cases whose no-route spell exceeds N days (expected counts)."""
 
 
+INSTALL_SAMPLING = 1.0
+"""Weighted episodes: installs become episodes at this rate at least (each weighted by p_nowan / rate; 1.0: all)."""
+
+
 def years_in(horizon_days: float) -> int:
     """Calendar years of the horizon the per-year sums are kept for (a part year counts as one)."""
     return max(1, math.ceil(horizon_days / 365.0 - 1e-9))
@@ -179,6 +183,7 @@ class Draws:
     fw_rollout_u: np.ndarray | None = None  # position in the firmware roll-out, uniform(0, 1) (None: 0)
     ep_never_u: np.ndarray | None = None  # uniform(0, 1): never remedied if below the share (None: never)
     ep_weight: np.ndarray | None = None  # how many cases the episode stands for (None: 1 each)
+    never_split: bool = False  # ep_never_u is a branch (0: never remedied, 1: made good), weighted per option
 
     def join_days(self) -> np.ndarray:
         return np.zeros(self.n) if self.t_join is None else self.t_join
@@ -222,11 +227,14 @@ def draw_block(p: ModelParams, replicate: int, block: int) -> Draws:
     joined = t_join > 0.0
     life = H - t_join  # days in the fleet within the horizon
     life_y = life / 365.0
-    join_nowan = joined & (rs("join_no_wan").random(n) < np.minimum(1.0, p_nowan))
+    p_nowan = np.minimum(1.0, p_nowan)
+    u_join_nowan = rs("join_no_wan").random(n)
+    join_nowan = joined & (u_join_nowan < p_nowan)
     # a replacement install (at most one in the horizon: new hardware from then on), uniform in the premises' life
     replaced = rs("install").random(n) < _prob_in_horizon(p["incidents.installs_per_year"], life_y)
     t_repl = t_join + rs("install_time").random(n) * life
-    repl_nowan = replaced & (rs("install_no_wan").random(n) < np.minimum(1.0, p_nowan))
+    u_repl_nowan = rs("install_no_wan").random(n)
+    repl_nowan = replaced & (u_repl_nowan < p_nowan)
     installed = joined | replaced
     t_install = np.where(joined, t_join, np.where(replaced, t_repl, 0.0))
     n_wan_lost = rs("wan_lost").poisson(p["incidents.wan_lost_per_year"] * life_y * risk)
@@ -253,11 +261,17 @@ def draw_block(p: ModelParams, replicate: int, block: int) -> Draws:
 
     # episodes, kind by kind (each kind's quantities from their own streams). Weighted (p.weighted), the rare
     # events are integrated out instead of drawn (docs/fleet-model.md, "Weighted episodes"): every install is
-    # an episode standing for p_nowan of a no-WAN case, and every WAN loss is two - the PPMID lost before the
-    # WAN can return (weight P, the loss time drawn given that) and not (weight 1 - P).
+    # an episode standing for p_nowan of a no-WAN case; every case is two, never remedied or made good (each
+    # option weights them by its own never-remedied share); and every WAN loss of those is two again - the PPMID
+    # lost before the WAN can return (weight P, the loss time drawn given that) and not (weight 1 - P).
     lost_idx = np.repeat(np.arange(n), n_wan_lost)
     if p.weighted:
-        kinds = (("install", np.flatnonzero(replaced)), ("wan_lost", lost_idx), ("join", np.flatnonzero(joined)))
+        # installs sampled at a rate of at least INSTALL_SAMPLING (weight p_nowan / rate); at 1.0 every install
+        # is an episode, which measured the least spread per second of compute (0.25 and 0.5 cost less a block
+        # but need more replicates for the same precision)
+        rate = np.maximum(p_nowan, INSTALL_SAMPLING)
+        kinds = (("install", np.flatnonzero(replaced & (u_repl_nowan < rate))), ("wan_lost", lost_idx),
+                 ("join", np.flatnonzero(joined & (u_join_nowan < rate))))
     else:
         kinds = (("install", np.flatnonzero(repl_nowan)), ("wan_lost", lost_idx), ("join", np.flatnonzero(join_nowan)))
     ppmid_rate = p["incidents.ppmid_lost_per_year"]
@@ -265,7 +279,6 @@ def draw_block(p: ModelParams, replicate: int, block: int) -> Draws:
     mean_credit = p["customer.credit_at_incident_mean_pence"]
     sigma = p["customer.daily_spend_sigma"]
     cap_max = max(p["remedy.baseline_max_days"], p["remedy.secmp0032_max_days"])
-    never_max = max(p["remedy.never_remedied_share"], p["remedy.secmp0032_never_remedied_share"])
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("idx", "inst", "start", "dcc", "loss", "credit", "spend",
                                                           "dispatch", "fixable", "mbs", "never", "weight")}
     for kind, idx in kinds:
@@ -290,22 +303,28 @@ def draw_block(p: ModelParams, replicate: int, block: int) -> Draws:
              "dispatch": re("dispatch").random(m) < p["remedy.engineer_dispatch_prob"],
              "fixable": re("fixable").random(m) < p["wan_options.repeater_fixable_share"],
              "mbs": re("mbs").random(m), "never": re("never").random(m)}
-        if kind != "wan_lost":  # an install's PPMID is there (unpaired): no loss time
-            q["loss"] = np.full(m, np.inf)
-            q["weight"] = np.minimum(1.0, p_nowan[idx]) if p.weighted else np.ones(m)
-        elif not p.weighted:
-            q["loss"] = loss_draw / mu if mu > 0 else np.full(m, np.inf)
+        if not p.weighted:
+            q["loss"] = np.full(m, np.inf) if kind != "wan_lost" else \
+                (loss_draw / mu if mu > 0 else np.full(m, np.inf))
             q["weight"] = np.ones(m)
         else:
-            # the longest the WAN can be down under any option (options only shorten a case)
-            d0 = np.minimum(dcc, cap_max)
-            d0 = np.where(q["never"] < never_max, np.maximum(d0, H - start_d), d0)
-            p_loss = -np.expm1(-mu * d0)  # P(U < d0), U ~ Exp(mu)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                u_loss = np.where(p_loss > 0, -np.log1p(-loss_draw * p_loss) / mu if mu > 0 else np.inf, np.inf)
-            q = {k: np.concatenate([v, v]) for k, v in q.items()}
-            q["loss"] = np.concatenate([u_loss, np.full(m, np.inf)])
-            q["weight"] = np.concatenate([p_loss, 1.0 - p_loss])
+            q["weight"] = p_nowan[idx] / np.maximum(p_nowan[idx], INSTALL_SAMPLING) if kind != "wan_lost" \
+                else np.ones(m)
+            q = {k: np.concatenate([v, v]) for k, v in q.items()}  # never remedied (0), made good (1)
+            q["never"] = np.repeat([0.0, 1.0], m)
+            if kind != "wan_lost":  # an install's PPMID is there (unpaired): no loss time
+                q["loss"] = np.full(2 * m, np.inf)
+            else:
+                # the longest the WAN can be down under any option (options only shorten a case)
+                d0 = np.minimum(q["dcc"], cap_max)
+                d0 = np.where(q["never"] == 0.0, np.maximum(d0, H - q["start"]), d0)
+                p_loss = -np.expm1(-mu * d0)  # P(U < d0), U ~ Exp(mu)
+                v = np.concatenate([loss_draw, loss_draw])
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    u_loss = np.where(p_loss > 0, -np.log1p(-v * p_loss) / mu if mu > 0 else np.inf, np.inf)
+                q = {k: np.concatenate([x, x]) for k, x in q.items()}
+                q["loss"] = np.concatenate([u_loss, np.full(2 * m, np.inf)])
+                q["weight"] = q["weight"] * np.concatenate([p_loss, 1.0 - p_loss])
         for k, v in q.items():
             parts[k].append(v)
     c = {k: np.concatenate(v) for k, v in parts.items()}
@@ -314,7 +333,8 @@ def draw_block(p: ModelParams, replicate: int, block: int) -> Draws:
                  c["idx"].astype(np.int64), c["inst"].astype(bool), c["start"], c["dcc"], c["loss"], c["credit"],
                  c["spend"], c["dispatch"].astype(bool), c["fixable"].astype(bool), c["mbs"],
                  t_join=t_join, can_power_cycle=can_cycle, gas=gas, usable_same=usable_same,
-                 usable_other=usable_other, fw_rollout_u=fw_u, ep_never_u=c["never"], ep_weight=c["weight"])
+                 usable_other=usable_other, fw_rollout_u=fw_u, ep_never_u=c["never"], ep_weight=c["weight"],
+                 never_split=p.weighted)
 
 
 def option_ready_days(p: ModelParams, eff: OptionEffect) -> float:
@@ -345,8 +365,13 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
     never_share = p["remedy.secmp0032_never_remedied_share"] if eff.prioritised_remedy \
         else p["remedy.never_remedied_share"]
     never_u = np.ones(m_ep) if d.ep_never_u is None else d.ep_never_u
+    if d.never_split:  # both branches were drawn: weight them by this option's share
+        never = never_u < 0.5
+        w = w * np.where(never, never_share, 1.0 - never_share)
+    else:
+        never = np.asarray(wan.never_remedied(never_u, never_share), dtype=bool)
     # F7.18: made good within the cap, or (a share) never: inf until a WAN option ends it or the horizon does
-    D = np.where(wan.never_remedied(never_u, never_share), np.inf,
+    D = np.where(never, np.inf,
                  np.asarray(wan.restore_days(d.ep_dcc_days, cap), dtype=np.float64))
     retrofit = "hub_button" in eff.components and bool(p["deployment.hub_button_retrofit"])
     # new hardware carrying the option: an install at or after the option is ready (the episode's own, or an
