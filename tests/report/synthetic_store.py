@@ -84,7 +84,8 @@ def metric_rows() -> list[tuple[str, int, str, float]]:
     return rows
 
 
-def write_store(path: Path, *, status: str = "finished", scenario: dict | None = None) -> Path:
+def write_store(path: Path, *, status: str = "finished", scenario: dict | None = None,
+                rows: list[tuple[str, int, str, float]] | None = None, info: dict[str, str] | None = None) -> Path:
     """Write the synthetic results file at ``path`` (its folder must exist)."""
     import duckdb
 
@@ -102,12 +103,13 @@ def write_store(path: Path, *, status: str = "finished", scenario: dict | None =
             "chunk_premises": "2500",
             "n_chunks": "2",
             "backend": "local",
+            **(info or {}),
         }
         con.executemany("INSERT INTO run_info VALUES (?, ?)", list(info.items()))
         con.execute("CREATE TABLE chunk_results(option VARCHAR, replicate INTEGER, chunk INTEGER, metric VARCHAR, "
                     "value DOUBLE)")
         con.execute("CREATE TABLE metrics(option VARCHAR, replicate INTEGER, metric VARCHAR, value DOUBLE)")
-        con.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?)", metric_rows())
+        con.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?)", metric_rows() if rows is None else rows)
         con.execute("CREATE TABLE options(option VARCHAR, title VARCHAR, components VARCHAR, cpa_needed BOOLEAN, "
                     "new_hardware_only BOOLEAN)")
         con.executemany(

@@ -1,11 +1,32 @@
-"""The fleet model's output metrics (the contract with the report): id, label, unit, kind, direction."""
+"""The fleet model's output metrics (the contract with the report): id, label, unit, kind, direction, and how
+the report turns a value into national figures in human units.
+
+A metric's entry is all the report needs: a new entry (with ``national``, ``quantity`` and ``noun`` set)
+shows up in the table, the national figures and, with ``part_of``, in "where the harm comes from" with no
+other code.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["MetricInfo", "METRICS", "PER_PREMISES_YEAR", "FLEET_TOTAL", "FLEET_LEVEL"]
+__all__ = ["MetricInfo", "METRICS", "PER_PREMISES_YEAR", "FLEET_TOTAL", "FLEET_LEVEL", "National", "Quantity"]
+
+National = Literal["per_premises_year", "share_of_premises", "fleet_total", "fleet_level"]
+"""How a metric's value becomes a national figure for ``costs.national_premises`` premises:
+
+- ``per_premises_year``: an average per premises and year; national total over the horizon =
+  value x national_premises x horizon years;
+- ``share_of_premises``: the share (0-1) of premises for which something happened over the horizon;
+  national customers = value x national_premises;
+- ``fleet_total``: a total for the scenario's premises over the horizon; national = value x
+  national_premises / premises;
+- ``fleet_level``: a property of the fleet as a whole (reach, a flag); not scaled."""
+
+Quantity = Literal["days", "hours", "count", "pence", "premises", "flag", "share"]
+"""What one unit of the value is: ``days``/``hours`` are shown per customer in minutes, hours or days as
+fits; ``count`` uses ``noun``; ``pence`` is shown in pounds."""
 
 
 @dataclass(frozen=True)
@@ -16,46 +37,68 @@ class MetricInfo:
     kind: Literal["harm", "cost", "security", "operations"]
     better: Literal["lower", "higher"]
     description: str
+    national: National = "per_premises_year"
+    quantity: Quantity = "count"
+    noun: str = ""
+    """What a count counts, plural ("engineer visits"), for national totals; empty: the label."""
+    short: str = ""
+    """Column header in the compact terminal table (at most 11 characters); empty: the id."""
+    part_of: str | None = None
+    """The metric this one is a share of by cause (e.g. no-route days from no-WAN installs is part of
+    ``no_route_days``): the report's "where the harm comes from" sums the parts."""
 
 
 def _m(name: str, label: str, unit: str, kind: Literal["harm", "cost", "security", "operations"],
-       description: str, better: Literal["lower", "higher"] = "lower") -> MetricInfo:
-    return MetricInfo(name, label, unit, kind, better, description)
+       description: str, better: Literal["lower", "higher"] = "lower", *, national: National = "per_premises_year",
+       quantity: Quantity = "count", noun: str = "", short: str = "", part_of: str | None = None) -> MetricInfo:
+    return MetricInfo(name, label, unit, kind, better, description, national, quantity, noun, short, part_of)
 
 
 METRICS: dict[str, MetricInfo] = {m.name: m for m in (
     _m("no_route_days", "Days without a usable top-up route", "days per premises-year", "harm",
        "Days on which the customer has no way to top up: WAN down, no joined PPMID, meter keypad out of reach, "
-       "no phone or relay route, and no engineer has restored one yet."),
+       "no phone or relay route, and no engineer has restored one yet.", quantity="days", noun="customer-days without a top-up route",
+       short="no-route d"),
     _m("self_disconnection_hours", "Self-disconnection hours", "hours per premises-year", "harm",
-       "Hours off supply because credit and emergency credit ran out while no top-up route existed."),
+       "Hours off supply because credit and emergency credit ran out while no top-up route existed.", quantity="hours",
+       noun="customer-hours off supply", short="self-disc h"),
     _m("utrn_only_days", "UTRN-only days", "days per premises-year", "harm",
        "Days on which the WAN is down and the only way to top up is to obtain a 20-digit UTRN and type it on the "
-       "PPMID or the meter keypad (no phone-app or relay route)."),
+       "PPMID or the meter keypad (no phone-app or relay route).", quantity="days", noun="customer-days on UTRNs only",
+       short="UTRN-only d"),
     _m("engineer_visits", "Engineer visits", "visits per premises-year", "operations",
-       "Visits to restore a route, fit a repeater, do a local pairing (when engineers pair) or retrofit a hub."),
+       "Visits to restore a route, fit a repeater, do a local pairing (when engineers pair) or retrofit a hub.",
+       noun="engineer visits", short="visits"),
     _m("replacement_ppmids", "Replacement PPMIDs", "PPMIDs per premises-year", "operations",
-       "Replacement PPMIDs sent after a loss (not needed where a phone-app route replaces the PPMID)."),
+       "Replacement PPMIDs sent after a loss (not needed where a phone-app route replaces the PPMID).",
+       noun="replacement PPMIDs", short="PPMIDs"),
     _m("cost_one_off_pence", "One-off cost", "pence, fleet total", "cost",
        "Development, hardware premiums, retrofits, repeaters, spares, CPA and programme capital for the scenario's "
-       "fleet (national programme costs scaled by premises / national_premises)."),
+       "fleet (national programme costs scaled by premises / national_premises).", national="fleet_total",
+       quantity="pence", short="one-off \u00a3"),
     _m("cost_running_pence", "Running cost", "pence, fleet total over the horizon", "cost",
-       "Engineer visits, replacement PPMIDs and yearly running costs over the horizon."),
+       "Engineer visits, replacement PPMIDs and yearly running costs over the horizon.", national="fleet_total",
+       quantity="pence", short="running \u00a3"),
     _m("join_window_open_hours", "Join-window-open hours", "hours per premises-year", "security",
        "Hours during which a device may join the hub's HAN locally (without the DCC), including the meter's "
-       "phone-radio pairing on Bluetooth/NFC meters."),
+       "phone-radio pairing on Bluetooth/NFC meters.", quantity="hours", noun="premises-hours with a join window open",
+       short="window h"),
     _m("expected_rogue_joins", "Expected rogue joins", "joins per premises-year", "security",
        "Expected successful rogue joins: targeted premises x attempts x share of time a join is permitted "
-       "(x radio reach for phone radios) x attacker capability."),
+       "(x radio reach for phone radios) x attacker capability.", noun="rogue joins", short="rogue"),
     _m("dos_blocked_joins", "DoS-blocked joins", "joins per premises-year", "security",
-       "Expected legitimate local joins (installer HHT joins and local PPMID pairings) blocked by join floods."),
+       "Expected legitimate local joins (installer HHT joins and local PPMID pairings) blocked by join floods.",
+       noun="blocked joins", short="DoS-blocked"),
     _m("max_premises_per_compromise", "Largest reach of one compromise", "premises (fleet level)", "security",
        "The largest number of premises one compromise can reach under the option: radio reach for windows, a "
-       "campaign's reach for a standing window, a supplier's share of the fleet for a cloud relay or phone app."),
+       "campaign's reach for a standing window, a supplier's share of the fleet for a cloud relay or phone app.",
+       national="fleet_level", quantity="premises", short="reach"),
     _m("cpa_needed", "CPA needed", "0/1", "security",
-       "1 if the option gives a PPMID or phone HHT-like powers and CPA is enforced in the scenario."),
+       "1 if the option gives a PPMID or phone HHT-like powers and CPA is enforced in the scenario.",
+       national="fleet_level", quantity="flag", short="CPA"),
     _m("wan_down_days", "WAN-down days", "days per premises-year", "harm",
-       "Days without the WAN (the remote top-up route), context for the other harm metrics."),
+       "Days without the WAN (the remote top-up route), context for the other harm metrics.", quantity="days",
+       noun="customer-days without the WAN", short="WAN-down d"),
 )}
 
 PER_PREMISES_YEAR = ("no_route_days", "self_disconnection_hours", "utrn_only_days", "engineer_visits",

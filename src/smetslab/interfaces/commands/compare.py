@@ -50,7 +50,7 @@ TERMINAL_METRICS = (
 """The columns of the terminal table (the main harm, cost and security metrics; CPA is a tag on the
 option); the report has every metric."""
 
-_WIDE = 200  # columns when stdout is not a terminal: a piped table should not wrap at 80
+_PIPE_WIDTH = 80  # columns when stdout is not a terminal and COLUMNS is unset: the compact table fits
 
 
 def register(root: typer.Typer) -> None:
@@ -58,9 +58,9 @@ def register(root: typer.Typer) -> None:
 
 
 def _stdout_console() -> Console:
-    # a terminal (or an explicit COLUMNS) sets the width; a pipe gets a wide table rather than 80 columns
+    # a terminal (or an explicit COLUMNS) sets the width; a pipe gets 80 columns, i.e. the compact table
     fixed = sys.stdout.isatty() or "COLUMNS" in os.environ
-    return Console(file=sys.stdout, highlight=False, width=None if fixed else _WIDE, soft_wrap=False)
+    return Console(file=sys.stdout, highlight=False, width=None if fixed else _PIPE_WIDTH, soft_wrap=False)
 
 
 @contextmanager
@@ -151,9 +151,7 @@ def _ranked_table(ranked: Sequence[Any], metrics: Mapping[str, Any], rank_by: st
         star = " *" if m == rank_by else ""
         table.add_column(f"{label}{star}\n({_short_unit(unit)})" if unit else f"{label}{star}", justify="right")
     for r in ranked:
-        cpa = r.cell("cpa_needed")
-        tag = " \u00b7 CPA" if cpa is not None and cpa.mean >= 0.5 else ""
-        row: list[Text | str] = [str(r.rank), Text(r.option + tag + ("\n" + r.title if r.title else ""))]
+        row: list[Text | str] = [r.rank_label, Text(r.option + _cpa_tag(r) + ("\n" + r.title if r.title else ""))]
         for m in shown:
             c = r.cell(m)
             if c is None:
@@ -169,7 +167,54 @@ def _ranked_table(ranked: Sequence[Any], metrics: Mapping[str, Any], rank_by: st
                 delta = fmt_delta(c.delta, c.baseline, unit)
                 if delta:
                     lines.append(f"\u0394 {delta}")
+                if c.delta_lo is not None and c.delta_hi is not None and c.delta_lo != c.delta_hi:
+                    lines.append(f"\u0394 {fmt_interval(c.delta_lo, c.delta_hi, unit)}".replace("\u2013", " \u2013 "))
             row.append("\n".join(lines))
+        table.add_row(*row, style="dim" if r.option == BASELINE else None)
+    return table
+
+
+def _cpa_tag(r: Any) -> str:
+    cpa = r.cell("cpa_needed")
+    return " \u00b7 CPA" if cpa is not None and cpa.mean >= 0.5 else ""
+
+
+COMPACT_METRICS = ("total_cost", "expected_rogue_joins", "max_premises_per_compromise", "self_disconnection_hours")
+"""The compact table's columns after the rank-by metric and its change from baseline, dropped from the
+right while the table is too wide; ``total_cost`` is one-off + running."""
+
+
+def _compact_table(ranked: Sequence[Any], metrics: Mapping[str, Any], rank_by: str, shown: Sequence[str]) -> Table:
+    """One line per option: rank (group), id, the rank-by mean and its change from baseline, then ``shown``."""
+    from rich import box
+
+    from smetslab.fleet.sensitivity import total_cost
+    from smetslab.report._format import fmt_compact, fmt_relative
+    from smetslab.report.ranking import BASELINE
+
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False, padding=(0, 1))
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("option", no_wrap=True)
+    label = str(getattr(metrics.get(rank_by), "short", "") or rank_by)
+    table.add_column(f"{label} *", justify="right", no_wrap=True)
+    table.add_column("\u0394 base", justify="right", no_wrap=True)
+    for m in shown:
+        head = "total \u00a3" if m == "total_cost" else str(getattr(metrics.get(m), "short", "") or m)
+        table.add_column(head, justify="right", no_wrap=True)
+    for r in ranked:
+        c = r.cell(rank_by)
+        _, unit = _metric_meta(metrics, rank_by)
+        row = [r.rank_label, r.option + _cpa_tag(r).replace(" \u00b7 ", " "),
+               "\u2014" if c is None else fmt_compact(c.mean, unit)]
+        rel = "" if c is None or c.delta is None or c.baseline is None else fmt_relative(c.delta, c.baseline)
+        row.append("" if r.option == BASELINE else (rel or "\u2014"))
+        for m in shown:
+            if m == "total_cost":
+                means = {k: cell.mean for k, cell in r.cells.items()}
+                row.append(fmt_compact(total_cost(means), "pence"))
+                continue
+            cm = r.cell(m)
+            row.append("\u2014" if cm is None else fmt_compact(cm.mean, _metric_meta(metrics, m)[1]))
         table.add_row(*row, style="dim" if r.option == BASELINE else None)
     return table
 
@@ -185,29 +230,59 @@ def _fits(table: Table, width: int) -> bool:
     return max((cell_len(line) for line in text.splitlines()), default=0) <= width
 
 
+def _natural_width(table: Table) -> int:
+    """The columns the table needs with no cell wrapped or cut short."""
+    probe = Console(file=io.StringIO(), width=1000, color_system=None, highlight=False)
+    return probe.measure(table).maximum
+
+
 def print_ranked_table(
     ranked: Sequence[Any], metrics: Mapping[str, Any], rank_by: str, console: Console | None = None
 ) -> None:
-    """The ranked table on stdout: per option the main harm, cost and security metrics, each with its
-    interval and its change from baseline; options needing CPA are marked. Headers are the metrics'
-    labels (they wrap; the ids, which --rank-by takes, are listed under the table). When the terminal
-    is too narrow for every column, the columns are split over several tables, each with the ranking."""
+    """The ranked table on stdout. When the console is wide enough (a wide terminal, or ``COLUMNS``): per
+    option the main harm, cost and security metrics, each with its interval, its change from baseline and
+    the paired interval of that change. Otherwise (a pipe, 80 columns) the compact layout, one line per
+    option: the rank-by mean, its change from baseline, total cost and security exposure, dropping
+    columns from the right until it fits; the report has every metric. ``n=`` ranks mark a rank group."""
     out = console or _stdout_console()
     shown = [m for m in (rank_by, *TERMINAL_METRICS) if m in metrics or any(r.cell(m) for r in ranked)]
     shown = list(dict.fromkeys(shown))
-    per_table = len(shown)
-    while per_table > 1 and not all(
-        _fits(_ranked_table(ranked, metrics, rank_by, shown[i : i + per_table]), out.width)
-        for i in range(0, len(shown), per_table)
-    ):
-        per_table -= 1
-    for i in range(0, len(shown), per_table):
-        out.print(_ranked_table(ranked, metrics, rank_by, shown[i : i + per_table]))
-    out.print(f"columns: {', '.join(shown)}; * = rank-by metric; [..] = 95% interval across replicates; "
-              f"\u0394 = change from baseline; CPA = needs Commercial Product Assurance")
+    full = _ranked_table(ranked, metrics, rank_by, shown)
+    if _fits(full, out.width):
+        out.print(full)
+        out.print(f"columns: {', '.join(shown)}; * = rank-by metric; [..] = 95% interval across replicates; "
+                  f"\u0394 = change from baseline, with the 95% interval of the paired per-replicate differences; "
+                  f"CPA = needs Commercial Product Assurance")
+    else:
+        compact = [m for m in COMPACT_METRICS if m == "total_cost" or m in metrics and m != rank_by]
+        while compact and _natural_width(_compact_table(ranked, metrics, rank_by, compact)) > out.width:
+            compact.pop()
+        out.print(_compact_table(ranked, metrics, rank_by, compact))
+        heads = [rank_by, *("cost_one_off_pence + cost_running_pence" if m == "total_cost" else m for m in compact)]
+        out.print(f"columns: {', '.join(heads)}; * = rank-by metric; \u0394 base = change from baseline; "
+                  f"CPA = needs Commercial Product Assurance; intervals and every metric in report.html "
+                  f"(or a wider terminal)")
+    out.print(_groups_note(ranked))
     from smetslab.fleet.sensitivity import ranking_rule
 
     out.print(ranking_rule(rank_by, metrics))
+    out.print(option_count_line([r.option for r in ranked]))
+
+
+def _groups_note(ranked: Sequence[Any]) -> str:
+    shared = sorted({r.group for r in ranked if r.group_size > 1})
+    if not shared:
+        return "rank groups: every option differs significantly from the next group's first (none shared)"
+    return (f"n= : a rank group ({len(shared)} shared): options whose paired difference from the group's first "
+            f"is not significant at 95%")
+
+
+def option_count_line(options: Sequence[str]) -> str:
+    """How many entries were compared, said one way everywhere: catalogue options and combinations."""
+    combos = sum(1 for o in options if "+" in o)
+    singles = len(options) - combos
+    return (f"{len(options)} entries compared: {singles} catalogue option{'s' if singles != 1 else ''} "
+            f"(baseline included) and {combos} combination{'s' if combos != 1 else ''}")
 
 
 def load_sensitivity(path: Path, scenario_sha256: str | None) -> SensitivityResult | None:
@@ -273,7 +348,7 @@ def compare(
         err_console.print(f"interrupted; resume with: {again}")
         raise
     stored = read_run(db)
-    ranked = ranking(stored.summary, rank_by, metrics=metrics, titles=stored.titles)
+    ranked = ranking(stored.summary, rank_by, metrics=metrics, titles=stored.titles, values=stored.values)
     sens: SensitivityResult | None = None
     if sensitivity:
         cache = out_dir / SENSITIVITY_FILE
@@ -297,9 +372,9 @@ def compare(
     print_ranked_table(ranked, metrics, rank_by, console)
     if sens is not None:
         _print_sensitivity_summary(sens if sens.rank_by == rank_by else analyse(sens, rank_by), console)
-    console.print(f"report:  {report}")
-    console.print(f"results: {db}")
-    console.print(f"out: {out_dir}")
+    console.print(f"report:  {report}", soft_wrap=True)
+    console.print(f"results: {db}", soft_wrap=True)
+    console.print(f"out: {out_dir}", soft_wrap=True)
     return 0
 
 

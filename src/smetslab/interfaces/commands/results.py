@@ -67,7 +67,8 @@ def show(
 
     metrics = check_rank_by(rank_by)
     stored = read_run(_existing_db(db))
-    print_ranked_table(ranking(stored.summary, rank_by, metrics=metrics, titles=stored.titles), metrics, rank_by)
+    ranked = ranking(stored.summary, rank_by, metrics=metrics, titles=stored.titles, values=stored.values)
+    print_ranked_table(ranked, metrics, rank_by)
     return 0
 
 
