@@ -189,7 +189,7 @@ def test_compare_end_to_end_then_reuse(capsys, tmp_path):
     scenario = tmp_path / "tiny.yaml"
     scenario.write_text(TINY)
     out_dir = tmp_path / "run"
-    args = ["compare", str(scenario), "--out", str(out_dir), "--workers", "1", "--sensitivity"]
+    args = ["compare", str(scenario), "--out", str(out_dir), "--workers", "1", "--sensitivity", "--precision", "off"]
     assert main(args) == 0
     first = capsys.readouterr()
     rows = _compact_rows(first.out)  # stdout is a pipe here: the compact table
@@ -220,13 +220,35 @@ def test_compare_end_to_end_then_reuse(capsys, tmp_path):
     con.close()
 
 
+def test_compare_states_the_precision_reached(capsys, tmp_path):
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(TINY)
+    out_dir = tmp_path / "run"
+    # the tiny fleet is far too noisy for 1%: the loop goes 2 -> 6 (the cap) and says it was not met
+    args = ["compare", str(scenario), "--out", str(out_dir), "--workers", "1", "--precision", "0.01",
+            "--max-replicates", "6"]
+    assert main(args) == 0
+    out = " ".join(capsys.readouterr().out.split())  # the line may wrap at 80 columns
+    assert re.search(r"precision: baseline no_route_days 95% half-width [\d.]+% of its mean with 6 replicates "
+                     r"\(target 1%, NOT met at the cap of 6", out)
+    report = (out_dir / "report.html").read_text(encoding="utf-8")
+    assert "reached" in report and "with 6 replicates" in report and "NOT met" in report
+
+
+@pytest.mark.parametrize("value", ["0", "2", "five", "-1"])
+def test_bad_precision_is_one_line(capsys, value):
+    assert main(["compare", "--precision", value]) == 2
+    line = _one_line_error(capsys)
+    assert f"--precision {value!r}" in line and "between 0 and 1" in line
+
+
 def test_compare_default_out_is_a_new_folder_each_time(capsys, tmp_path, monkeypatch):
     scenario = tmp_path / "tiny.yaml"
     scenario.write_text(TINY.replace("options: [baseline, secmp0037, secmp0032, hub_button]", "options: [baseline]"))
     monkeypatch.chdir(tmp_path)
     folders = []
     for _ in range(2):
-        assert main(["compare", str(scenario), "--workers", "1"]) == 0
+        assert main(["compare", str(scenario), "--workers", "1", "--precision", "off"]) == 0
         last = capsys.readouterr().out.rstrip().splitlines()[-1]
         assert last.startswith("out: ")
         folders.append(Path(last[len("out: "):]))

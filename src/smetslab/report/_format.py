@@ -100,7 +100,7 @@ def fmt_compact(value: float, unit: str = "") -> str:
     if value == 0:
         return "0"
     size = abs(value)
-    if size >= 10_000:
+    if size >= 1000:
         text = f"{value:,.0f}"
     elif size >= 0.001:
         text = f"{value:.3g}"

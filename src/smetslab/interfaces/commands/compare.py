@@ -103,7 +103,8 @@ def resolve_out_dir(out: Path | None, scenario_name: str, now: datetime) -> Path
     return candidate
 
 
-def _check_existing(out_dir: Path, scenario_sha256: str | None, scenario_name: str) -> str | None:
+def _check_existing(out_dir: Path, scenario_sha256: str | None, scenario_name: str,
+                    identity: str | None = None) -> str | None:
     """The status of a results file already in ``out_dir`` (None when there is none).
 
     Refuses a folder holding another scenario's results, so a run is never overwritten by accident.
@@ -118,7 +119,8 @@ def _check_existing(out_dir: Path, scenario_sha256: str | None, scenario_name: s
 
     info = read_run_info(db)
     stored = info.get("scenario_sha256")
-    if scenario_sha256 is not None and stored is not None and stored != scenario_sha256:
+    same_experiment = identity is not None and info.get("identity_sha256") == identity  # other replicate count
+    if scenario_sha256 is not None and stored is not None and stored != scenario_sha256 and not same_experiment:
         raise InputError(
             f"--out {str(out_dir)!r}: holds results of another scenario "
             f"({info.get('scenario_name', '?')!r}, sha256 {stored[:12]}…), not {scenario_name!r} "
@@ -192,15 +194,16 @@ def _compact_table(ranked: Sequence[Any], metrics: Mapping[str, Any], rank_by: s
     from smetslab.report._format import fmt_compact, fmt_relative
     from smetslab.report.ranking import BASELINE
 
-    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False, padding=(0, 1))
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False, padding=(0, 1),
+                  collapse_padding=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("option", no_wrap=True)
     label = str(getattr(metrics.get(rank_by), "short", "") or rank_by)
-    table.add_column(f"{label} *", justify="right", no_wrap=True)
-    table.add_column("\u0394 base", justify="right", no_wrap=True)
+    table.add_column(f"{label}*".replace(" ", "\n"), justify="right", no_wrap=True)  # two header lines: narrow
+    table.add_column("\u0394\nbase", justify="right", no_wrap=True)
     for m in shown:
         head = "total \u00a3" if m == "total_cost" else str(getattr(metrics.get(m), "short", "") or m)
-        table.add_column(head, justify="right", no_wrap=True)
+        table.add_column(head.replace(" ", "\n"), justify="right", no_wrap=True)
     for r in ranked:
         c = r.cell(rank_by)
         _, unit = _metric_meta(metrics, rank_by)
@@ -319,20 +322,31 @@ def compare(
     ),
     recompute: bool = typer.Option(False, "--recompute", help="Recompute even if the folder holds finished results."),
     rank_by: str = typer.Option(DEFAULT_RANK_BY, "--rank-by", help="Metric id to rank by (see report.html)."),
+    precision: str = typer.Option(
+        "0.05", "--precision", metavar="REL", help="Add replicates (from the scenario's count) until baseline's "
+        "rank-by metric has a 95% half-width within REL of its mean, up to --max-replicates; 'off' = the "
+        "scenario's replicates exactly."
+    ),
+    max_replicates: int = typer.Option(400, "--max-replicates", help="The cap on replicates for --precision."),
 ) -> int:
     """Compare every option of a scenario against baseline: ranked table, report.html, results.duckdb."""
-    from smetslab.fleet import run as fleet_run
+    from smetslab.fleet.precision import identity_sha256, parse_precision
     from smetslab.fleet.sensitivity import analyse, check_rank_by
     from smetslab.interfaces.config import load_scenario
     from smetslab.report import build_report, ranking
     from smetslab.report._store import read_run
 
     metrics = check_rank_by(rank_by)  # before any work: a typo should not cost a run
+    target = parse_precision(precision)
     scen = load_scenario(scenario)  # a path, or a built-in name such as gb-national; InputError if neither
+    if target is not None and not scen.replicates <= max_replicates <= 1000:
+        raise InputError(f"--max-replicates {max_replicates}: must be between the scenario's replicates "
+                         f"({scen.replicates}) and 1000")
     now = datetime.now().astimezone()
     out_dir = resolve_out_dir(out, str(scen.name), now)
     sha = scen.sha256()
-    status = _check_existing(out_dir, sha, str(scen.name)) if out_dir.exists() else None
+    identity = identity_sha256(scen) if target is not None else None
+    status = _check_existing(out_dir, sha, str(scen.name), identity) if out_dir.exists() else None
     out_dir.mkdir(parents=True, exist_ok=True)
     db = out_dir / RESULTS_FILE
     if status == "finished" and not recompute:
@@ -341,7 +355,8 @@ def compare(
         err_console.print(f"resuming the unfinished run in {db}")
     try:
         with progress_bar(f"{scen.name}: fleet run") as update:
-            fleet_run(scen, db, workers=workers, scheduler=scheduler, progress=update, recompute=recompute)
+            _, reached = _run_fleet(scen, db, target, max_replicates, rank_by, workers=workers,
+                                    scheduler=scheduler, progress=update, recompute=recompute)
     except KeyboardInterrupt:
         # finished chunks are already in the file; the same command with --out resumes from them
         again = " ".join(["smetslab compare", *([str(scenario)] if scenario else []), "--out", str(out_dir)])
@@ -369,6 +384,8 @@ def compare(
     console = _stdout_console()
     console.print(f"scenario {scen.name} · seed {stored.info.get('seed', '?')} · "
                   f"smetslab {stored.info.get('version', '?')}")
+    if reached:
+        console.print(reached)
     print_ranked_table(ranked, metrics, rank_by, console)
     if sens is not None:
         _print_sensitivity_summary(sens if sens.rank_by == rank_by else analyse(sens, rank_by), console)
@@ -376,6 +393,24 @@ def compare(
     console.print(f"results: {db}", soft_wrap=True)
     console.print(f"out: {out_dir}", soft_wrap=True)
     return 0
+
+
+def _run_fleet(scen: Any, db: Path, target: float | None, max_replicates: int, rank_by: str,
+               **run_kwargs: Any) -> tuple[Any, str]:
+    """Run the fleet: to the precision ``target`` (``fleet.precision``) or, with None, the scenario's fixed
+    replicates. Returns the scenario as run (its final replicate count) and a line saying what was reached."""
+    from smetslab.fleet import run as fleet_run
+    from smetslab.fleet.precision import clear_precision, run_to_precision
+
+    if target is None:
+        fleet_run(scen, db, **run_kwargs)
+        clear_precision(db)
+        return scen, f"replicates: {scen.replicates} (fixed; --precision off)"
+    result = run_to_precision(scen, db, target=target, cap=max_replicates, metric=rank_by, **run_kwargs)
+    verdict = "met" if result.met else f"NOT met at the cap of {result.cap} replicates (--max-replicates)"
+    return result.scenario, (
+        f"precision: baseline {result.metric} 95% half-width {100 * result.reached:.2f}% of its mean with "
+        f"{result.replicates} replicates (target {100 * result.target:g}%, {verdict})")
 
 
 def _print_sensitivity_summary(sens: SensitivityResult, console: Console) -> None:

@@ -88,7 +88,9 @@ def report(
     check_rank_by(rank_by)
     _existing_db(db)
     # the sweeps saved beside the results, if they are of the same scenario
-    sens = load_sensitivity(db.parent / SENSITIVITY_FILE, read_run_info(db).get("scenario_sha256"))
+    # (keyed by the scenario as given: --precision may have run it with more replicates)
+    info = read_run_info(db)
+    sens = load_sensitivity(db.parent / SENSITIVITY_FILE, info.get("requested_sha256") or info.get("scenario_sha256"))
     now = datetime.now().astimezone()
     path = build_report(db, out or db.parent / "report.html", sensitivity=sens, rank_by=rank_by,
                         generated_at=now.strftime("%Y-%m-%d %H:%M:%S %Z"))
