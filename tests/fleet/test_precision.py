@@ -44,11 +44,13 @@ def scen(make):
 
 
 def test_growth_rule_by_hand() -> None:
-    # 5 replicates at 16%, target 5%: 1.1 * 5 * (16/5)^2 = 56.3 -> 57, but at most 4 x 5 = 20
-    assert next_replicates(5, 0.16, 0.05, 400) == 20
-    # 20 at 9.46%: 1.1 * 20 * (9.46/5)^2 = 78.75 -> 79
-    assert next_replicates(20, 0.0946, 0.05, 400) == 79
-    assert next_replicates(20, 0.0946, 0.05, 50) == 50  # the cap
+    # 5 replicates at 16%, target 5%: 1.1 * 5 * (16/5)^2 = 56.3 -> 57, but at most 2 x 5 = 10
+    assert next_replicates(5, 0.16, 0.05, 400) == 10
+    # 40 at 6%: 1.1 * 40 * (6/5)^2 = 63.4 -> 64
+    assert next_replicates(40, 0.06, 0.05, 400) == 64
+    # 20 at 6%: 1.1 * 20 * (6/5)^2 = 31.7 -> 32
+    assert next_replicates(20, 0.06, 0.05, 400) == 32
+    assert next_replicates(20, 0.06, 0.05, 25) == 25  # the cap
     assert next_replicates(10, 0.051, 0.05, 400) == 12  # always at least 2 more
     assert next_replicates(3, math.inf, 0.05, 400) == 6  # no interval yet (all equal but one): double
 
@@ -104,7 +106,7 @@ def test_the_cap_stops_the_loop_and_says_so(scen, tmp_path) -> None:
     db = tmp_path / "cap.duckdb"
     result = run_to_precision(scen, db, target=0.001, cap=6, workers=1)
     assert (result.replicates, result.met) == (6, False)
-    assert [n for n, _ in result.rounds] == [2, 6]  # 2 -> at most 4 x 2 = 8, capped at 6
+    assert [n for n, _ in result.rounds] == [2, 4, 6]  # at most doubling each round, then the cap
     con = duckdb.connect(str(db), read_only=True)
     info = dict(con.execute("SELECT key, value FROM run_info").fetchall())
     con.close()

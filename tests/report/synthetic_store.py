@@ -46,12 +46,16 @@ SCENARIO = {
     "seed": 1234,
     "replicates": 3,
     "premises": {"value": 5000, "source": "assumption: a small synthetic fleet"},
-    "horizon_days": {"value": 365, "source": "assumption: one year"},
+    "horizon_days": {"value": 365, "source": "assumption: one year"},  # 1 year; national factor 4.5m / 5,000 = 900
     "incidents": {
         "wan_lost_per_year": {"value": 0.01, "source": "DESIGN.md: 99% WAN availability"},
         "ppmid_lost_per_year": {"value": 0.05, "source": "assumption: <b>1 in 20</b> & rising"},
     },
     "remedy": {"dcc_cap_days": {"value": 90, "source": "SEC F7.18 via DESIGN.md"}},
+    "costs": {
+        "national_premises": {"value": 4_500_000, "source": "assumption: GB prepayment fleet"},
+        "secmp0032_national": {"value": 100_000_000_000, "source": "DCC impact assessment: about \u00a31bn"},
+    },
     "options": list(OPTION_TITLES),
     "sensitivity": [{"param": "incidents.ppmid_lost_per_year", "low": 0.01, "high": 0.1, "label": "PPMID loss"}],
 }

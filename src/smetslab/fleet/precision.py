@@ -83,13 +83,14 @@ def next_replicates(n: int, reached: float, target: float, cap: int) -> int:
 
     The half-width shrinks as 1/sqrt(n), so about n (reached / target)^2 replicates are needed; ask for 10%
     more to land above the target rather than just below it, at least n + 2 (so the loop always moves), at
-    most 4n (an early estimate from few replicates is rough), never above ``cap``.
+    most 2n (an estimate from few replicates is rough: doubling at most keeps the overshoot small, and each
+    round only computes the new replicates), never above ``cap``.
     """
     if math.isinf(reached) or math.isnan(reached):
         want = 2 * n
     else:
         want = math.ceil(1.1 * n * (reached / target) ** 2)
-    return min(cap, max(n + 2, min(want, 4 * n)))
+    return min(cap, max(n + 2, min(want, 2 * n)))
 
 
 def _headline_values(db: Path, option: str, metric: str) -> list[float]:
