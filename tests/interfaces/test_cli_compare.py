@@ -286,6 +286,9 @@ def test_piped_or_narrow_output_is_the_compact_table_within_80_columns(capsys, s
     assert re.search(r"\s6\s+\u221270%\s", line)  # hub_button 6 against 20
     assert "report.html" in out
     assert "5 entries compared: 4 catalogue options (baseline included) and 1 combination" in out
+    # by hand (see tests/report/test_national.py): the combination is beaten by secmp0037, no other is
+    flat = " ".join(out.split())
+    assert "not beaten on harm, cost and security together: secmp0037, hub_button, secmp0032, baseline" in flat
 
 
 def test_a_wide_table_shows_the_paired_interval_of_the_change(capsys, tmp_path, monkeypatch):

@@ -40,6 +40,7 @@ def test_compact_numbers(value: float, unit: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(("days", "expected"), [
+    (0.0001, "8.64 s"),      # 0.0001 x 86,400 seconds
     (0.00714, "10.3 min"),   # 0.00714 x 1440 = 10.28 minutes
     (0.5, "12 h"),
     (1.5, "36 h"),           # under two days: hours

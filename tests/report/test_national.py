@@ -77,6 +77,9 @@ def test_units_follow_the_metric_metadata() -> None:
     assert national_text(reach, 5000.0, scale) == ""  # a fleet-level figure is not scaled
     share = replace(METRICS["no_route_days"], name="c7", national="share_of_premises", noun="customers")
     assert national_text(share, 0.0125, scale) == "125 customers"  # 1.25% of 10,000
+    assert national_text(days, 0.2207, scale) == "4,410 customer-days without a top-up route"  # 4,414 -> 3 s.f.
+    assert national_text(days, 1880.0, scale) == "37.6 million customer-days without a top-up route"
+    assert national_text(days, 1.88e6, scale) == "37.6 billion customer-days without a top-up route"
 
 
 def test_where_the_harm_comes_from_is_built_from_part_of_metadata(tmp_path: Path) -> None:

@@ -96,7 +96,7 @@ def fmt_compact(value: float, unit: str = "") -> str:
     if is_money(unit):
         return fmt_money(value)
     if math.isnan(value):
-        return "—"
+        return "\u2014"
     if value == 0:
         return "0"
     size = abs(value)
@@ -111,10 +111,13 @@ def fmt_compact(value: float, unit: str = "") -> str:
 
 
 def fmt_duration(days: float) -> str:
-    """A duration in human units: minutes under an hour, hours under two days, else days (3 s.f.)."""
+    """A duration in human units: seconds under a minute, minutes under an hour, hours under two days, else
+    days (3 s.f.)."""
     if math.isnan(days):
-        return "—"
+        return "\u2014"
     minutes = days * 24 * 60
+    if abs(minutes) < 1:
+        return f"{fmt_number(float(f'{minutes * 60:.3g}'))} s"
     if abs(minutes) < 60:
         return f"{fmt_number(float(f'{minutes:.3g}'))} min"
     if abs(minutes) < 48 * 60:

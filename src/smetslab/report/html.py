@@ -16,19 +16,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from smetslab.fleet.sensitivity import DEFAULT_RANK_BY, SensitivityResult, analyse, ranking_rule, total_cost
-from smetslab.fleet.stats import non_dominated
+from smetslab.fleet.sensitivity import DEFAULT_RANK_BY, SensitivityResult, analyse, ranking_rule
 from smetslab.report._format import fmt_delta, fmt_interval, fmt_number, fmt_value
 from smetslab.report._store import StoredRun, read_run
 from smetslab.report.national import national_section
 from smetslab.report.plots import bars_svg, scatter_svg, tornado_svg
-from smetslab.report.ranking import BASELINE, RankedOption, ranking
+from smetslab.report.ranking import (
+    BASELINE,
+    HARM_METRIC,
+    SECURITY_METRICS,
+    RankedOption,
+    harm_metric,
+    ranking,
+    unbeaten,
+)
 
 __all__ = ["build_report", "render_report", "scenario_parameters", "HARM_METRIC", "SECURITY_METRICS", "SECTIONS",
-           "ReportContext", "Section", "option_count", "precision_sentence", "pareto_criteria"]
+           "ReportContext", "Section", "option_count", "precision_sentence"]
 
-HARM_METRIC = "no_route_days"
-SECURITY_METRICS = ("expected_rogue_joins", "max_premises_per_compromise")
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:24px auto;
@@ -232,23 +237,6 @@ class ReportContext:
 Section = Callable[[ReportContext], str]
 
 
-def pareto_criteria(ctx: ReportContext) -> dict[str, list[float]]:
-    """Per option: harm (the rank-by metric when it is a harm metric, else no_route_days), total cost and
-    the security metrics, each turned so that lower is better (the input of ``non_dominated``)."""
-    harm = ctx.rank_by if _metric_info(ctx.metrics, ctx.rank_by)[2] == "harm" else HARM_METRIC
-    points: dict[str, list[float]] = {}
-    for r in ctx.ranked:
-        means = {m: c.mean for m, c in r.cells.items()}
-        crit = []
-        for m in (harm, *SECURITY_METRICS):
-            sign = 1.0 if _metric_info(ctx.metrics, m)[3] == "lower" else -1.0
-            crit.append(sign * means.get(m, math.inf))
-        crit.insert(1, total_cost(means))
-        if not any(math.isnan(v) for v in crit):
-            points[r.option] = crit
-    return points
-
-
 def _header_section(ctx: ReportContext) -> str:
     info, run = ctx.run.info, ctx.run
     name = info.get("scenario_name", run.scenario.get("name", "?"))
@@ -304,8 +292,8 @@ def precision_sentence(info: Mapping[str, str], n_replicates: int) -> str:
 
 
 def _ranking_section(ctx: ReportContext) -> str:
-    front = non_dominated(pareto_criteria(ctx))
-    harm = ctx.rank_by if _metric_info(ctx.metrics, ctx.rank_by)[2] == "harm" else HARM_METRIC
+    front = unbeaten(ctx.ranked, ctx.rank_by, ctx.metrics)
+    harm = harm_metric(ctx.rank_by, ctx.metrics)
     shared = sorted({r.group for r in ctx.ranked if r.group_size > 1})
     groups = ("; ".join(", ".join(f"<code>{_e(r.option)}</code>" for r in ctx.ranked if r.group == g)
                         for g in shared)) or "none"

@@ -90,12 +90,14 @@ def per_customer(info: Any, value: float) -> str:
 
 
 def _three(value: float) -> str:
-    """3 significant figures, grouped: 32,100; 1.23 million above a million."""
+    """3 significant figures, grouped: 4,410; 32,100; 1.23 million; 37.6 billion."""
     if math.isnan(value):
         return "\u2014"
-    if abs(value) >= 1e6:
-        return f"{float(f'{value / 1e6:.3g}'):g} million"
-    return fmt_number(float(f"{value:.3g}"))
+    for scale, word in ((1e9, "billion"), (1e6, "million")):
+        if abs(value) >= scale:
+            return f"{float(f'{value / scale:.3g}'):g} {word}"
+    rounded = float(f"{value:.3g}")
+    return f"{rounded:,.0f}" if abs(rounded) >= 1000 else fmt_number(rounded)
 
 
 def national_text(info: Any, value: float, scale: NationalScale) -> str:

@@ -16,12 +16,15 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from smetslab.errors import InputError
-from smetslab.fleet.sensitivity import DEFAULT_RANK_BY, rank_options
-from smetslab.fleet.stats import paired_interval, rank_groups, significant
+from smetslab.fleet.sensitivity import DEFAULT_RANK_BY, rank_options, total_cost
+from smetslab.fleet.stats import non_dominated, paired_interval, rank_groups, significant
 
-__all__ = ["BASELINE", "MetricCell", "RankedOption", "SummaryLike", "ranking"]
+__all__ = ["BASELINE", "MetricCell", "RankedOption", "SummaryLike", "ranking", "unbeaten", "HARM_METRIC",
+           "SECURITY_METRICS"]
 
 BASELINE = "baseline"
+HARM_METRIC = "no_route_days"
+SECURITY_METRICS = ("expected_rogue_joins", "max_premises_per_compromise")
 
 
 class SummaryLike(Protocol):
@@ -146,3 +149,25 @@ def ranking(
         ranked.append(RankedOption(rank=position, option=option, title=title, cells=cells, group=group,
                                    group_size=sizes.get(group, 1)))
     return ranked
+
+
+def harm_metric(rank_by: str, metrics: Mapping[str, object]) -> str:
+    """The harm criterion: the rank-by metric when it is a harm metric, else ``no_route_days``."""
+    return rank_by if getattr(metrics.get(rank_by), "kind", "") == "harm" else HARM_METRIC
+
+
+def unbeaten(ranked: Sequence[RankedOption], rank_by: str, metrics: Mapping[str, object]) -> list[str]:
+    """The options no other beats on harm, cost and security together (``fleet.stats.non_dominated`` over
+    the means of the harm metric, total cost and ``SECURITY_METRICS``, each turned lower-is-better), in
+    rank order. An option missing one of them is left out."""
+    points: dict[str, list[float]] = {}
+    for r in ranked:
+        means = {m: c.mean for m, c in r.cells.items()}
+        crit = []
+        for m in (harm_metric(rank_by, metrics), *SECURITY_METRICS):
+            sign = 1.0 if getattr(metrics.get(m), "better", "lower") == "lower" else -1.0
+            crit.append(sign * means.get(m, math.nan))
+        crit.insert(1, total_cost(means))
+        if not any(math.isnan(v) for v in crit):
+            points[r.option] = crit
+    return non_dominated(points)

@@ -266,6 +266,11 @@ def print_ranked_table(
                   f"CPA = needs Commercial Product Assurance; intervals and every metric in report.html "
                   f"(or a wider terminal)")
     out.print(_groups_note(ranked))
+    from smetslab.report.ranking import unbeaten
+
+    front = unbeaten(ranked, rank_by, metrics)
+    out.print(f"not beaten on harm, cost and security together: {', '.join(front) or 'none'} "
+              f"(a trade-off for the reader, not a ranking; see report.html)")
     from smetslab.fleet.sensitivity import ranking_rule
 
     out.print(ranking_rule(rank_by, metrics))
