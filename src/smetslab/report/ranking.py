@@ -159,7 +159,9 @@ def harm_metric(rank_by: str, metrics: Mapping[str, object]) -> str:
 def unbeaten(ranked: Sequence[RankedOption], rank_by: str, metrics: Mapping[str, object]) -> list[str]:
     """The options no other beats on harm, cost and security together (``fleet.stats.non_dominated`` over
     the means of the harm metric, total cost and ``SECURITY_METRICS``, each turned lower-is-better), in
-    rank order. An option missing one of them is left out."""
+    rank order. Means equal to 4 significant figures count as equal, as in the ranking rule: a difference of
+    0.01% in expected rogue joins must not keep an option that is worse on everything else. An option
+    missing one of them is left out."""
     points: dict[str, list[float]] = {}
     for r in ranked:
         means = {m: c.mean for m, c in r.cells.items()}
@@ -169,5 +171,5 @@ def unbeaten(ranked: Sequence[RankedOption], rank_by: str, metrics: Mapping[str,
             crit.append(sign * means.get(m, math.nan))
         crit.insert(1, total_cost(means))
         if not any(math.isnan(v) for v in crit):
-            points[r.option] = crit
+            points[r.option] = [float(f"{v:.4g}") for v in crit]
     return non_dominated(points)
