@@ -131,3 +131,23 @@ def test_a_section_is_one_function_in_the_list(synthetic_db: Path) -> None:
     extra = "<h2 id='security-extra'>Extra</h2>"
     out = render_report(read_run(synthetic_db), sections=[*NO_CHARTS[:2], lambda ctx: extra, *NO_CHARTS[2:]])
     assert out.index("id='ranking'") < out.index(extra) < out.index("id='national'")
+
+
+def test_distribution_points_become_customers_above_each_threshold(tmp_path: Path) -> None:
+    # shares of premises with more than 7 and more than 30 no-route days: baseline 2% and 0.5% (every
+    # replicate), so 0.02 x 4.5m = 90,000 and 0.005 x 4.5m = 22,500 customers
+    rows = metric_rows()
+    extra = []
+    for o, r, m, _ in rows:
+        if m == "no_route_days":
+            share7, share30 = (0.02, 0.005) if o == "baseline" else (0.01, 0.001)
+            extra += [(o, r, "c7", share7), (o, r, "c30", share30)]
+    db = write_store(tmp_path / "results.duckdb", rows=rows + extra)
+    metrics = dict(METRICS)
+    for name, above in (("c30", 30.0), ("c7", 7.0)):  # declared out of order: shown by threshold
+        metrics[name] = replace(METRICS["no_route_days"], name=name, label=f"over {above:g}", national="share_of_premises",
+                                noun="customers", distribution_of="no_route_days", above=above)
+    text = _section(render_report(read_run(db), metrics=metrics, sections=NO_CHARTS), "national")
+    assert "more than 7 days c7 more than 30 days c30" in text
+    assert re.search(r"baseline 90,000 22,500", text)
+    assert re.search(r"secmp0037 45,000 4,500", text)

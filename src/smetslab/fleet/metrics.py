@@ -46,12 +46,19 @@ class MetricInfo:
     part_of: str | None = None
     """The metric this one is a share of by cause (e.g. no-route days from no-WAN installs is part of
     ``no_route_days``): the report's "where the harm comes from" sums the parts."""
+    distribution_of: str | None = None
+    above: float | None = None
+    """A point of a distribution: with ``national="share_of_premises"``, the share of premises whose
+    ``distribution_of`` (e.g. ``no_route_days``) exceeds ``above`` (e.g. 7) over the horizon; the report
+    shows the points of one metric side by side as customers nationally."""
 
 
 def _m(name: str, label: str, unit: str, kind: Literal["harm", "cost", "security", "operations"],
        description: str, better: Literal["lower", "higher"] = "lower", *, national: National = "per_premises_year",
-       quantity: Quantity = "count", noun: str = "", short: str = "", part_of: str | None = None) -> MetricInfo:
-    return MetricInfo(name, label, unit, kind, better, description, national, quantity, noun, short, part_of)
+       quantity: Quantity = "count", noun: str = "", short: str = "", part_of: str | None = None,
+       distribution_of: str | None = None, above: float | None = None) -> MetricInfo:
+    return MetricInfo(name, label, unit, kind, better, description, national, quantity, noun, short, part_of,
+                      distribution_of, above)
 
 
 METRICS: dict[str, MetricInfo] = {m.name: m for m in (

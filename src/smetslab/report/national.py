@@ -18,7 +18,7 @@ from smetslab.report._format import fmt_duration, fmt_money, fmt_number
 from smetslab.report.ranking import BASELINE, RankedOption
 
 __all__ = ["NationalScale", "national_scale", "national_value", "per_customer", "national_section",
-           "harm_sources", "SECMP0032_PARAM"]
+           "harm_sources", "distributions", "SECMP0032_PARAM"]
 
 SECMP0032_PARAM = ("costs", "secmp0032_national")
 """The DCC's cost of SECMP0032 (about \u00a31bn), the yardstick the costs are shown beside."""
@@ -122,6 +122,40 @@ def harm_sources(ranked: Sequence[RankedOption], metrics: Mapping[str, Any]) -> 
         if parent and name in present and parent in present:
             out.setdefault(parent, []).append(name)
     return out
+
+
+def distributions(ranked: Sequence[RankedOption], metrics: Mapping[str, Any]) -> dict[str, list[str]]:
+    """metric -> the metrics that are points of its distribution (``distribution_of``), by ``above``."""
+    present = {m for r in ranked for m in r.cells}
+    out: dict[str, list[tuple[float, str]]] = {}
+    for name, info in metrics.items():
+        parent, above = getattr(info, "distribution_of", None), getattr(info, "above", None)
+        if parent and above is not None and name in present:
+            out.setdefault(parent, []).append((float(above), name))
+    return {p: [n for _, n in sorted(points)] for p, points in out.items()}
+
+
+def _distribution_table(parent: str, points: Sequence[str], ranked: Sequence[RankedOption],
+                        metrics: Mapping[str, Any], scale: NationalScale) -> str:
+    unit = str(getattr(metrics.get(parent), "quantity", ""))
+    head = "".join(f"<th>more than {_e(fmt_number(float(getattr(metrics.get(p), 'above', 0.0))))} {_e(unit)}"
+                   f"<br><span class='dim'><code>{_e(p)}</code></span></th>" for p in points)
+    rows = [f"<tr><th>option</th>{head}</tr>"]
+    for r in ranked:
+        cells = [f"<tr><td><code>{_e(r.option)}</code></td>"]
+        for p in points:
+            c = r.cell(p)
+            if c is None:
+                cells.append("<td class='num'>\u2014</td>")
+                continue
+            nat, lo, hi = (national_value(metrics.get(p), v, scale) for v in (c.mean, c.lo, c.hi))
+            iv = "" if lo is None or hi is None or lo == hi else f"[{_three(lo)}\u2013{_three(hi)}]"
+            cells.append(f"<td class='num'>{_e('' if nat is None else _three(nat))}"
+                         + (f"<span class='iv'>{_e(iv)}</span>" if iv else "") + "</td>")
+        rows.append("".join(cells) + "</tr>")
+    label = getattr(metrics.get(parent), "label", parent)
+    return (f"<p>Customers nationally whose {_e(str(label).lower())} (<code>{_e(parent)}</code>) over the horizon "
+            f"exceed each threshold, with 95% intervals:</p><table class='distribution'>{''.join(rows)}</table>")
 
 
 def _e(value: Any) -> str:
@@ -231,6 +265,8 @@ def national_section(ranked: Sequence[RankedOption], metric_ids: Sequence[str], 
                        "totals below are customer-days and -hours summed over the fleet.</p>")
         out.append(_national_table(ranked, metric_ids, metrics, scale))
         out.append(_costs_paragraph(ranked, scenario, scale))
+        for parent, points in distributions(ranked, metrics).items():
+            out.append(_distribution_table(parent, points, ranked, metrics, scale))
     out.append("<h2 id='harm-sources'>Where the harm comes from</h2>")
     sources = harm_sources(ranked, metrics)
     if not sources:

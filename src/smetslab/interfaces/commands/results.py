@@ -68,6 +68,9 @@ def show(
     metrics = check_rank_by(rank_by)
     stored = read_run(_existing_db(db))
     ranked = ranking(stored.summary, rank_by, metrics=metrics, titles=stored.titles, values=stored.values)
+    from smetslab.report.html import precision_sentence
+
+    typer.echo(f"precision: {precision_sentence(stored.info, max((r.n_replicates for r in stored.summary), default=0))}")
     print_ranked_table(ranked, metrics, rank_by)
     return 0
 
