@@ -68,10 +68,13 @@ def show(
     metrics = check_rank_by(rank_by)
     stored = read_run(_existing_db(db))
     ranked = ranking(stored.summary, rank_by, metrics=metrics, titles=stored.titles, values=stored.values)
+    from smetslab.interfaces.commands.compare import _stdout_console
     from smetslab.report.html import precision_sentence
 
-    typer.echo(f"precision: {precision_sentence(stored.info, max((r.n_replicates for r in stored.summary), default=0))}")
-    print_ranked_table(ranked, metrics, rank_by)
+    console = _stdout_console()
+    n_replicates = max((r.n_replicates for r in stored.summary), default=0)
+    console.print(f"precision: {precision_sentence(stored.info, n_replicates)}")
+    print_ranked_table(ranked, metrics, rank_by, console)
     return 0
 
 
