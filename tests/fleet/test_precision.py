@@ -7,6 +7,7 @@ worked by hand.
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from pathlib import Path
@@ -96,6 +97,10 @@ def test_a_second_run_reuses_the_finished_replicates(scen, tmp_path) -> None:
 
     again = run_to_precision(scen, db, target=0.3, cap=200, workers=1, runner=counting_run)
     assert computed == [0] and again.replicates == first.replicates
+    con = duckdb.connect(str(db), read_only=True)
+    rounds = json.loads(dict(con.execute("SELECT key, value FROM run_info").fetchall())["precision_rounds"])
+    con.close()
+    assert [n for n, _ in rounds] == [n for n, _ in first.rounds]  # the history survives the reuse
     # a tighter target continues from there: only the extra replicates are computed
     tighter = run_to_precision(scen, db, target=0.25, cap=200, workers=1, runner=counting_run)
     assert tighter.replicates > first.replicates

@@ -120,11 +120,12 @@ def test_rank_groups_in_the_report(synthetic_db: Path) -> None:
 
 def test_the_precision_reached_is_stated(tmp_path: Path) -> None:
     info = {"precision_target": "0.05", "precision_reached": "0.0493", "precision_met": "true",
-            "precision_metric": "no_route_days", "precision_cap": "400"}
+            "precision_metric": "no_route_days", "precision_cap": "400",
+            "precision_rounds": "[[1,null],[2,0.5],[3,0.0493]]"}
     db = write_store(tmp_path / "results.duckdb", info=info)
     text = _text(render_report(read_run(db), sections=NO_CHARTS))
     assert ("target: 95% half-width of baseline's no_route_days within 5% of its mean; reached 4.93% with 3 "
-            "replicates") in text
+            "replicates (1 \u2192 2 \u2192 3)") in text
 
 
 def test_a_section_is_one_function_in_the_list(synthetic_db: Path) -> None:

@@ -219,12 +219,19 @@ def run_to_precision(
         n = next_replicates(n, reached, target, cap)
     con = store.open_store(db)
     try:
+        # the rounds of earlier calls on this file (a run continued with a tighter target, or reused) come first
+        try:
+            earlier = [(int(k), v) for k, v in json.loads(store.read_info(con).get("precision_rounds") or "[]")
+                       if int(k) < rounds[0][0]]
+        except (ValueError, TypeError):
+            earlier = []
+        history = [*earlier, *((k, v if math.isfinite(v) else None) for k, v in rounds)]
         store.write_info(con, {
             "identity_sha256": identity_sha256(scenario), "requested_sha256": scenario.sha256(),
             "precision_target": repr(target),
             "precision_metric": metric, "precision_option": option, "precision_reached": repr(reached),
             "precision_met": "true" if met else "false", "precision_cap": str(cap),
-            "precision_rounds": store.info_json([[k, v if math.isfinite(v) else None] for k, v in rounds]),
+            "precision_rounds": store.info_json([[k, v] for k, v in history]),
         })
     finally:
         con.close()

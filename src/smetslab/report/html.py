@@ -286,8 +286,14 @@ def precision_sentence(info: Mapping[str, str], n_replicates: int) -> str:
         pct = f"{100 * float(reached):.2f}%"
     except ValueError:
         pct = reached
+    try:
+        steps = [int(k) for k, _ in json.loads(info.get("precision_rounds") or "[]")]
+    except (ValueError, TypeError):
+        steps = []
+    arrow = " \u2192 "
+    path = f" ({arrow.join(str(k) for k in steps)})" if len(steps) > 1 else ""
     return (f"target: 95% half-width of baseline's {metric} within {100 * float(target):g}% of its mean; "
-            f"reached {pct} with {n_replicates} replicates"
+            f"reached {pct} with {n_replicates} replicates{path}"
             + ("" if met else f" - NOT met: stopped at the cap of {info.get('precision_cap', '?')} replicates"))
 
 
