@@ -235,6 +235,21 @@ def test_compare_states_the_precision_reached(capsys, tmp_path):
     assert "reached" in report and "with 6 replicates" in report and "NOT met" in report
 
 
+def test_precision_off_refuses_a_folder_run_to_another_count(capsys, tmp_path):
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(TINY)
+    out_dir = tmp_path / "run"
+    base = ["compare", str(scenario), "--out", str(out_dir), "--workers", "1"]
+    assert main([*base, "--precision", "0.01", "--max-replicates", "4"]) == 0  # 2 -> 4 replicates
+    capsys.readouterr()
+    assert main([*base, "--precision", "off"]) == 2
+    line = _one_line_error(capsys)
+    assert "holds this scenario run with 4 replicates (to a precision), not 2" in line
+    # the same folder with a precision again is the same experiment: reused, not refused
+    assert main([*base, "--precision", "0.01", "--max-replicates", "4"]) == 0
+    assert "reusing the finished results" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("value", ["0", "2", "five", "-1"])
 def test_bad_precision_is_one_line(capsys, value):
     assert main(["compare", "--precision", value]) == 2

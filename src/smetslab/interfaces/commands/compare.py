@@ -350,8 +350,10 @@ def compare(
     now = datetime.now().astimezone()
     out_dir = resolve_out_dir(out, str(scen.name), now)
     sha = scen.sha256()
-    identity = identity_sha256(scen) if target is not None else None
+    identity = identity_sha256(scen)
     status = _check_existing(out_dir, sha, str(scen.name), identity) if out_dir.exists() else None
+    if target is None and status is not None:
+        _check_fixed_count(out_dir, sha, scen.replicates)
     out_dir.mkdir(parents=True, exist_ok=True)
     db = out_dir / RESULTS_FILE
     if status == "finished" and not recompute:
@@ -398,6 +400,18 @@ def compare(
     console.print(f"results: {db}", soft_wrap=True)
     console.print(f"out: {out_dir}", soft_wrap=True)
     return 0
+
+
+def _check_fixed_count(out_dir: Path, scenario_sha256: str, replicates: int) -> None:
+    """``--precision off`` runs exactly the scenario's replicates: refuse a folder holding this scenario run
+    to a precision with another count (it cannot shrink, and reusing it would not be what was asked)."""
+    from smetslab.report._store import read_run_info
+
+    info = read_run_info(out_dir / RESULTS_FILE)
+    if info.get("scenario_sha256") != scenario_sha256:
+        raise InputError(f"--precision off: {str(out_dir)!r} holds this scenario run with "
+                         f"{info.get('replicates', '?')} replicates (to a precision), not {replicates}; drop "
+                         f"--precision off to reuse it, or choose a new folder")
 
 
 def _run_fleet(scen: Any, db: Path, target: float | None, max_replicates: int, rank_by: str,
