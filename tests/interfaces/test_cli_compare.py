@@ -304,6 +304,9 @@ def test_piped_or_narrow_output_is_the_compact_table_within_80_columns(capsys, s
     # by hand (see tests/report/test_national.py): the combination is beaten by secmp0037, no other is
     flat = " ".join(out.split())
     assert "not beaten on harm, cost and security together: secmp0037, hub_button, secmp0032, baseline" in flat
+    # baseline no_route_days 20 per premises-year x 4.5m premises x 1 year (synthetic scenario)
+    assert ("national (4,500,000 premises, 1 year): baseline 90 million customer-days without a top-up route, "
+            "20 days a year per customer") in flat
 
 
 def test_a_wide_table_shows_the_paired_interval_of_the_change(capsys, tmp_path, monkeypatch):

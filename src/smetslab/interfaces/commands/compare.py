@@ -240,7 +240,8 @@ def _natural_width(table: Table) -> int:
 
 
 def print_ranked_table(
-    ranked: Sequence[Any], metrics: Mapping[str, Any], rank_by: str, console: Console | None = None
+    ranked: Sequence[Any], metrics: Mapping[str, Any], rank_by: str, console: Console | None = None,
+    scenario: Mapping[str, Any] | None = None,
 ) -> None:
     """The ranked table on stdout. When the console is wide enough (a wide terminal, or ``COLUMNS``): per
     option the main harm, cost and security metrics, each with its interval, its change from baseline and
@@ -275,6 +276,29 @@ def print_ranked_table(
 
     out.print(ranking_rule(rank_by, metrics))
     out.print(option_count_line([r.option for r in ranked]))
+    national = national_line(ranked, metrics, rank_by, scenario or {})
+    if national:
+        out.print(national)
+
+
+def national_line(ranked: Sequence[Any], metrics: Mapping[str, Any], rank_by: str,
+                  scenario: Mapping[str, Any]) -> str:
+    """Baseline's rank-by metric at national scale and per customer (the report has every metric)."""
+    from smetslab.report.national import national_scale, national_text, per_customer
+    from smetslab.report.ranking import BASELINE
+
+    scale = national_scale(scenario)
+    base = next((r for r in ranked if r.option == BASELINE), None)
+    cell = base.cell(rank_by) if base is not None else None
+    if scale is None or cell is None:
+        return ""
+    total = national_text(metrics.get(rank_by), cell.mean, scale)
+    if not total:
+        return ""
+    each = per_customer(metrics.get(rank_by), cell.mean)
+    years = f"{scale.years:g} year{'s' if scale.years != 1 else ''}"
+    return (f"national ({scale.national_premises:,.0f} premises, {years}): baseline {total}"
+            + (f", {each} per customer" if each else "") + "; every metric nationally in report.html")
 
 
 def _groups_note(ranked: Sequence[Any]) -> str:
@@ -393,7 +417,7 @@ def compare(
                   f"smetslab {stored.info.get('version', '?')}")
     if reached:
         console.print(reached)
-    print_ranked_table(ranked, metrics, rank_by, console)
+    print_ranked_table(ranked, metrics, rank_by, console, stored.scenario)
     if sens is not None:
         _print_sensitivity_summary(sens if sens.rank_by == rank_by else analyse(sens, rank_by), console)
     console.print(f"report:  {report}", soft_wrap=True)

@@ -74,7 +74,7 @@ def show(
     console = _stdout_console()
     n_replicates = max((r.n_replicates for r in stored.summary), default=0)
     console.print(f"precision: {precision_sentence(stored.info, n_replicates)}")
-    print_ranked_table(ranked, metrics, rank_by, console)
+    print_ranked_table(ranked, metrics, rank_by, console, stored.scenario)
     return 0
 
 
