@@ -6,7 +6,14 @@ import math
 
 import pytest
 
-from smetslab.fleet.stats import non_dominated, paired_interval, rank_groups, relative_half_width, significant
+from smetslab.fleet.stats import (
+    group_footrule,
+    non_dominated,
+    paired_interval,
+    rank_groups,
+    relative_half_width,
+    significant,
+)
 
 
 def test_an_option_beaten_on_every_criterion_is_dropped() -> None:
@@ -80,3 +87,44 @@ def test_relative_half_width() -> None:
     assert relative_half_width([0.0, 0.0, 0.0]) == 0.0
     assert relative_half_width([-1.0, 0.0, 1.0]) == math.inf
     assert relative_half_width([5.0]) == math.inf
+
+
+def test_group_footrule_counts_only_moves_out_of_a_rank_group() -> None:
+    central = ["a", "b", "c", "d"]
+    groups = {"a": 1, "b": 1, "c": 3, "d": 4}  # a and b tied (positions 0-1)
+    assert group_footrule(central, groups, ["b", "a", "c", "d"]) == 0  # a swap inside the group
+    # d to the top: d moves 3 (from its own span 3..3 to 0); a and b to 1 and 2 (span 0..1: b is 1 out);
+    # c to 3 (span 2..2: 1 out) -> 3 + 0 + 1 + 1 = 5
+    assert group_footrule(central, groups, ["d", "a", "b", "c"]) == 5
+    # every option its own group: Spearman's footrule, |0-3| + |1-0| + |2-1| + |3-2| = 6
+    assert group_footrule(central, {}, ["d", "a", "b", "c"]) == 6
+
+
+def test_sweeps_do_not_count_moves_inside_a_rank_group(make) -> None:
+    from smetslab.fleet.sensitivity import run_sweeps
+
+    scen = make({"options": ["baseline", "secmp0037", "hub_button"], "replicates": 3, "sensitivity": [
+        {"param": "incidents.ppmid_lost_per_year", "low": 0.02, "high": 0.15, "label": "PPMID loss"}]})
+    central_value = scen.incidents.ppmid_lost_per_year.value
+
+    def engine(s, workers=None):  # per-replicate no_route_days, by the swept value (worked by hand below)
+        v = s.incidents.ppmid_lost_per_year.value
+        days = {"secmp0037": [1.0, 2.0, 3.0], "hub_button": [1.1, 2.2, 3.3], "baseline": [9.0, 9.0, 9.0]}
+        if v == 0.02:
+            days["hub_button"] = [0.9, 1.8, 2.7]  # overtakes secmp0037, from inside their shared group
+        elif v == 0.15:
+            days["baseline"] = [0.5, 0.5, 0.5]  # jumps from its own group to the top
+        else:
+            assert v == central_value
+        return {(o, r, "no_route_days"): x for o, xs in days.items() for r, x in enumerate(xs)}
+
+    result = run_sweeps(scen, engine=engine)
+    # central: secmp0037 (2.0), hub_button (2.2), baseline (9); hub_button - secmp0037 = 0.1, 0.2, 0.3:
+    # 0.2 -/+ 0.248, not significant -> one group; baseline differs in every replicate by 6-8 -> its own
+    assert result.central_ranking == ("secmp0037", "hub_button", "baseline")
+    assert result.central_groups == {"secmp0037": 1, "hub_button": 1, "baseline": 3}
+    (sweep,) = result.sweeps
+    assert sweep.low.ranking == ("hub_button", "secmp0037", "baseline")
+    assert sweep.low.positions_moved == 0  # a swap inside the group (the plain footrule would say 2)
+    # baseline 2 -> 0 (2 places), secmp0037 0 -> 1 (inside its group's span 0-1), hub_button 1 -> 2 (1 place)
+    assert sweep.high.positions_moved == 3

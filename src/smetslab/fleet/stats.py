@@ -17,7 +17,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 __all__ = ["non_dominated", "t_interval", "paired_interval", "significant", "rank_groups",
-           "relative_half_width"]
+           "relative_half_width", "group_footrule"]
 
 
 def t_interval(values: Sequence[float]) -> tuple[float, float, float]:
@@ -78,6 +78,28 @@ def rank_groups(order: Sequence[str], values: Mapping[str, Sequence[float]]) -> 
         groups[option] = position
         leader = option if usable else None
     return groups
+
+
+def group_footrule(central: Sequence[str], groups: Mapping[str, int], order: Sequence[str]) -> int:
+    """Rank positions moved from ``central`` to ``order``, counting only moves out of a rank group.
+
+    ``groups`` is ``rank_groups`` of the central ranking. An option whose new position (0-based) lies inside
+    the span of positions its central group occupies has not moved (the order inside a group was never
+    established); otherwise it counts the distance to the nearer end of that span. Options missing from
+    either ranking are ignored. With every option its own group this is Spearman's footrule."""
+    span: dict[int, tuple[int, int]] = {}
+    for i, option in enumerate(central):
+        g = groups.get(option, -1 - i)  # no group: a group of its own
+        lo, hi = span.get(g, (i, i))
+        span[g] = (min(lo, i), max(hi, i))
+    where = {o: i for i, o in enumerate(central)}
+    moved = 0
+    for j, option in enumerate(order):
+        if option not in where:
+            continue
+        lo, hi = span[groups.get(option, -1 - where[option])]
+        moved += lo - j if j < lo else j - hi if j > hi else 0
+    return moved
 
 
 def relative_half_width(values: Sequence[float]) -> float:

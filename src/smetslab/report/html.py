@@ -213,8 +213,10 @@ def _sensitivity_section(result: SensitivityResult, metrics: Mapping[str, Any], 
         f"<p>Each assumption below was set to its low and then its high value, every other one at its "
         f"central value, with the same seed ({result.seed}), and the scenario run again in memory. "
         f"Central ranking by <code>{_e(result.rank_by)}</code>: {_e(central)}. "
-        f"&ldquo;Positions moved&rdquo; is the sum over options of how many places each moved "
-        f"(0 = same order). Most influential first.</p>"
+        f"&ldquo;Positions moved&rdquo; is the sum over options of how many places each moved out of its "
+        f"central rank group{' (every option is its own group here)' if not result.central_groups else ''}; a "
+        f"swap inside a group, whose order the replicates never established, moves nothing (0 = the same "
+        f"order up to such swaps). Most influential first.</p>"
         f"<figure>{svg}</figure><div class='scroll'><table>{''.join(rows)}</table></div>"
     )
 
