@@ -27,6 +27,7 @@ from smetslab.report.ranking import (
     SECURITY_METRICS,
     RankedOption,
     harm_metric,
+    option_count,
     ranking,
     unbeaten,
 )
@@ -249,7 +250,7 @@ def _header_section(ctx: ReportContext) -> str:
         ("seed", info.get("seed", "")),
         ("replicates", n_reps),
         ("precision", precision_sentence(info, n_reps)),
-        ("entries compared", option_count(ctx.ranked)),
+        ("entries compared", option_count([r.option for r in ctx.ranked])),
         ("smetslab version", info.get("version", "")),
         ("report generated", ctx.generated_at or "not recorded"),
         ("results file", run.db_path.name),
@@ -266,14 +267,6 @@ def _header_section(ctx: ReportContext) -> str:
         f"{n_reps} replicates · report generated {_e(ctx.generated_at or 'not recorded')}</p>"
         f"<table class='meta'>{meta}</table>"
     )
-
-
-def option_count(ranked: Sequence[RankedOption]) -> str:
-    """The one way every output counts what was compared: catalogue options and combinations."""
-    combos = sum(1 for r in ranked if "+" in r.option)
-    singles = len(ranked) - combos
-    return (f"{len(ranked)} entries compared: {singles} catalogue option{'s' if singles != 1 else ''} "
-            f"(baseline included) and {combos} combination{'s' if combos != 1 else ''}")
 
 
 def precision_sentence(info: Mapping[str, str], n_replicates: int) -> str:

@@ -20,7 +20,7 @@ from smetslab.fleet.sensitivity import DEFAULT_RANK_BY, rank_options, total_cost
 from smetslab.fleet.stats import non_dominated, paired_interval, rank_groups, significant
 
 __all__ = ["BASELINE", "MetricCell", "RankedOption", "SummaryLike", "ranking", "unbeaten", "HARM_METRIC",
-           "SECURITY_METRICS"]
+           "SECURITY_METRICS", "option_count"]
 
 BASELINE = "baseline"
 HARM_METRIC = "no_route_days"
@@ -173,3 +173,12 @@ def unbeaten(ranked: Sequence[RankedOption], rank_by: str, metrics: Mapping[str,
         if not any(math.isnan(v) for v in crit):
             points[r.option] = [float(f"{v:.4g}") for v in crit]
     return non_dominated(points)
+
+
+def option_count(options: Sequence[str]) -> str:
+    """What was compared, said one way in the terminal, the report and the docs: the catalogue's options
+    (``baseline`` included) and the combinations (``a+b``) a scenario lists."""
+    combos = sum(1 for o in options if "+" in o)
+    singles = len(options) - combos
+    return (f"{len(options)} entries compared: {singles} catalogue option{'s' if singles != 1 else ''} "
+            f"(baseline included) and {combos} combination{'s' if combos != 1 else ''}")

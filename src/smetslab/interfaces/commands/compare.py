@@ -275,7 +275,9 @@ def print_ranked_table(
     from smetslab.fleet.sensitivity import ranking_rule
 
     out.print(ranking_rule(rank_by, metrics))
-    out.print(option_count_line([r.option for r in ranked]))
+    from smetslab.report.ranking import option_count
+
+    out.print(option_count([r.option for r in ranked]))
     national = national_line(ranked, metrics, rank_by, scenario or {})
     if national:
         out.print(national)
@@ -307,14 +309,6 @@ def _groups_note(ranked: Sequence[Any]) -> str:
         return "rank groups: every option differs significantly from the next group's first (none shared)"
     return (f"n= : a rank group ({len(shared)} shared): options whose paired difference from the group's first "
             f"is not significant at 95%")
-
-
-def option_count_line(options: Sequence[str]) -> str:
-    """How many entries were compared, said one way everywhere: catalogue options and combinations."""
-    combos = sum(1 for o in options if "+" in o)
-    singles = len(options) - combos
-    return (f"{len(options)} entries compared: {singles} catalogue option{'s' if singles != 1 else ''} "
-            f"(baseline included) and {combos} combination{'s' if combos != 1 else ''}")
 
 
 def load_sensitivity(path: Path, scenario_sha256: str | None) -> SensitivityResult | None:
