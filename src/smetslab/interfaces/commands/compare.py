@@ -454,9 +454,22 @@ def _print_sensitivity_summary(sens: SensitivityResult, console: Console) -> Non
     if not sens.sweeps:
         console.print("sensitivity: the scenario lists no sweeps (add them under 'sensitivity:')")
         return
+    grouped = " out of their rank groups" if sens.central_groups else ""
     moving = [s for s in sens.ordered() if s.positions_moved]
-    if not moving:
-        console.print(f"sensitivity: no swept assumption changes the ranking ({len(sens.sweeps)} swept)")
+    if moving:
+        parts = [f"{s.label} ({s.low.positions_moved}/{s.high.positions_moved})" for s in moving[:5]]
+        console.print(f"sensitivity: assumptions that move options{grouped} (positions moved at low/high): "
+                      + ", ".join(parts))
         return
-    parts = [f"{s.label} ({s.low.positions_moved}/{s.high.positions_moved})" for s in moving[:5]]
-    console.print("sensitivity: assumptions that move the ranking (positions moved at low/high): " + ", ".join(parts))
+    alone = " out of its rank group" if sens.central_groups else ""
+    console.print(f"sensitivity: no swept assumption moves an option{alone} ({len(sens.sweeps)} swept)")
+
+    def swaps(point: Any) -> int:
+        return sum(abs(d) for d in point.rank_change.values())
+
+    inside = sorted((s for s in sens.sweeps if swaps(s.low) or swaps(s.high)),
+                    key=lambda s: (-max(swaps(s.low), swaps(s.high)), s.param))
+    if inside:
+        parts = [f"{s.label} ({swaps(s.low)}/{swaps(s.high)})" for s in inside[:5]]
+        console.print("  places changed inside rank groups (low/high; within the noise of the sweeps' "
+                      "replicates): " + ", ".join(parts))
