@@ -127,3 +127,19 @@ def test_bad_precision_is_refused_naming_the_value(text: str) -> None:
 def test_precision_values() -> None:
     assert parse_precision("0.05") == 0.05
     assert parse_precision("off") is None
+
+
+@pytest.mark.slow
+def test_the_builtin_default_meets_the_default_precision(request, tmp_path) -> None:
+    """gb-default as shipped reaches the default 5% within the default cap (about 80 replicates: a minute)."""
+    if "slow" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("slow: pytest tests/fleet/test_precision.py -m slow")
+    from smetslab.fleet.precision import DEFAULT_MAX_REPLICATES, DEFAULT_PRECISION
+    from smetslab.interfaces.config import load_scenario
+
+    result = run_to_precision(load_scenario("gb-default"), tmp_path / "d.duckdb", target=DEFAULT_PRECISION,
+                              cap=DEFAULT_MAX_REPLICATES)
+    values = [v for (o, _, m), v in sorted(_metrics(tmp_path / "d.duckdb").items())
+              if (o, m) == ("baseline", "no_route_days")]
+    assert result.met and len(values) == result.replicates < DEFAULT_MAX_REPLICATES
+    assert _rel_half_width(values) <= 0.05
