@@ -46,9 +46,15 @@ def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
     return lines[0]
 
 
-def _table_rows(stdout: str) -> list[tuple[int, str]]:
-    """(rank, option id) of each row of the rich table, top to bottom."""
-    return [(int(m.group(1)), m.group(2)) for m in re.finditer(r"^\S\s*(\d+)\s*\S\s*([a-z0-9_+]+)\s", stdout, re.M)]
+def _table_rows(stdout: str) -> list[tuple[str, str]]:
+    """(rank label, option id) of each row of the full (boxed) table, top to bottom; ``1=`` marks a rank group."""
+    return [(m.group(1), m.group(2)) for m in re.finditer(r"^\S\s*(\d+=?)\s*\S\s*([a-z0-9_+]+)\s", stdout, re.M)]
+
+
+def _compact_rows(stdout: str) -> list[tuple[str, str]]:
+    """(rank label, option id) of each row of the compact (unboxed) table."""
+    table = stdout.split("\ncolumns:")[0]
+    return [(m.group(1), m.group(2)) for m in re.finditer(r"^\s*(\d+=?)\s+([a-z0-9_+]+)\s", table, re.M)]
 
 
 # ---- bad input: one line, exit 2 -------------------------------------------------------------------
@@ -111,12 +117,15 @@ def test_show_a_file_that_is_not_results(capsys, tmp_path):
 
 # ---- the ranked table ------------------------------------------------------------------------------
 
-def test_table_order_and_content(capsys, store):
+def test_table_order_and_content(capsys, store, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")  # wide enough for the full table
     assert main(["results", "show", str(store)]) == 0
     out = capsys.readouterr().out
-    # by hand: no_route_days 4 (£300m) and 4 (£1.3bn) tie -> cheaper first; then 6, 12, 20
-    assert _table_rows(out) == [(1, "secmp0037"), (2, "secmp0037+secmp0032"), (3, "hub_button"),
-                                (4, "secmp0032"), (5, "baseline")]
+    # by hand: no_route_days 4 (£300m) and 4 (£1.3bn) tie -> cheaper first; then 6, 12, 20. The two 4s are
+    # equal in every replicate (paired differences 0, 0, 0: not significant), so they share rank group 1;
+    # every other paired difference is constant and non-zero, so significant
+    assert _table_rows(out) == [("1=", "secmp0037"), ("1=", "secmp0037+secmp0032"), ("3", "hub_button"),
+                                ("4", "secmp0032"), ("5", "baseline")]
     assert "[17.52 \u2013 22.48]" in out  # baseline no_route_days 19, 20, 21: 20 -/+ 4.3027/sqrt(3)
     assert "\u0394 \u221216 (\u221280%)" in out  # secmp0037: 4 - 20
     assert "\u00a31bn" in out and "\u00a3300m" in out  # secmp0032 and secmp0037 one-off cost
@@ -130,8 +139,9 @@ def test_table_rank_by_another_metric(capsys, store):
     assert main(["results", "show", str(store), "--rank-by", "expected_rogue_joins"]) == 0
     out = capsys.readouterr().out
     # 0.5 (baseline, £0) and 0.5 (secmp0032, £1bn) tie -> baseline first; 2; 9 (£300m) and 9 (£1.3bn)
-    assert _table_rows(out) == [(1, "baseline"), (2, "secmp0032"), (3, "hub_button"), (4, "secmp0037"),
-                                (5, "secmp0037+secmp0032")]
+    # 0.5 and 0.5, 9 and 9: equal in every replicate, so shared rank groups
+    assert _compact_rows(out) == [("1=", "baseline"), ("1=", "secmp0032"), ("3", "hub_button"), ("4=", "secmp0037"),
+                                  ("4=", "secmp0037+secmp0032")]
     assert "ranked by expected_rogue_joins" in out
 
 
@@ -179,12 +189,13 @@ def test_compare_end_to_end_then_reuse(capsys, tmp_path):
     scenario = tmp_path / "tiny.yaml"
     scenario.write_text(TINY)
     out_dir = tmp_path / "run"
-    args = ["compare", str(scenario), "--out", str(out_dir), "--workers", "1", "--sensitivity"]
+    args = ["compare", str(scenario), "--out", str(out_dir), "--workers", "1", "--sensitivity", "--precision", "off"]
     assert main(args) == 0
     first = capsys.readouterr()
-    assert [o for _, o in _table_rows(first.out)] != []
-    assert sorted(o for _, o in _table_rows(first.out)) == ["baseline", "hub_button", "secmp0032", "secmp0037"]
-    assert [r for r, _ in _table_rows(first.out)] == [1, 2, 3, 4]
+    rows = _compact_rows(first.out)  # stdout is a pipe here: the compact table
+    assert sorted(o for _, o in rows) == ["baseline", "hub_button", "secmp0032", "secmp0037"]
+    groups = [int(r.rstrip("=")) for r, _ in rows]
+    assert groups[0] == 1 and groups == sorted(groups) and all(g <= i + 1 for i, g in enumerate(groups))
     assert first.out.rstrip().splitlines()[-1] == f"out: {out_dir}"
     report = (out_dir / "report.html").read_text(encoding="utf-8")
     for option in ("baseline", "secmp0037", "secmp0032", "hub_button"):
@@ -203,10 +214,47 @@ def test_compare_end_to_end_then_reuse(capsys, tmp_path):
     assert "reusing the finished results" in second.err
     assert "reusing the saved sensitivity sweeps" in second.err
     assert (out_dir / "sensitivity.json").stat().st_mtime_ns == sweeps_saved
-    assert _table_rows(second.out) == _table_rows(first.out)
+    assert _compact_rows(second.out) == rows
     con = duckdb.connect(str(out_dir / "results.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM metrics").fetchone() == n_metrics
     con.close()
+
+
+def test_compare_states_the_precision_reached(capsys, tmp_path):
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(TINY)
+    out_dir = tmp_path / "run"
+    # the tiny fleet is far too noisy for 1%: the loop goes 2 -> 6 (the cap) and says it was not met
+    args = ["compare", str(scenario), "--out", str(out_dir), "--workers", "1", "--precision", "0.01",
+            "--max-replicates", "6"]
+    assert main(args) == 0
+    out = " ".join(capsys.readouterr().out.split())  # the line may wrap at 80 columns
+    assert re.search(r"precision: baseline no_route_days 95% half-width [\d.]+% of its mean with 6 replicates "
+                     r"\(target 1%, NOT met at the cap of 6", out)
+    report = (out_dir / "report.html").read_text(encoding="utf-8")
+    assert "reached" in report and "with 6 replicates" in report and "NOT met" in report
+
+
+def test_precision_off_refuses_a_folder_run_to_another_count(capsys, tmp_path):
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(TINY)
+    out_dir = tmp_path / "run"
+    base = ["compare", str(scenario), "--out", str(out_dir), "--workers", "1"]
+    assert main([*base, "--precision", "0.01", "--max-replicates", "4"]) == 0  # 2 -> 4 replicates
+    capsys.readouterr()
+    assert main([*base, "--precision", "off"]) == 2
+    line = _one_line_error(capsys)
+    assert "holds this scenario run with 4 replicates (to a precision), not 2" in line
+    # the same folder with a precision again is the same experiment: reused, not refused
+    assert main([*base, "--precision", "0.01", "--max-replicates", "4"]) == 0
+    assert "reusing the finished results" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["0", "2", "five", "-1"])
+def test_bad_precision_is_one_line(capsys, value):
+    assert main(["compare", "--precision", value]) == 2
+    line = _one_line_error(capsys)
+    assert f"--precision {value!r}" in line and "between 0 and 1" in line
 
 
 def test_compare_default_out_is_a_new_folder_each_time(capsys, tmp_path, monkeypatch):
@@ -215,7 +263,7 @@ def test_compare_default_out_is_a_new_folder_each_time(capsys, tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     folders = []
     for _ in range(2):
-        assert main(["compare", str(scenario), "--workers", "1"]) == 0
+        assert main(["compare", str(scenario), "--workers", "1", "--precision", "off"]) == 0
         last = capsys.readouterr().out.rstrip().splitlines()[-1]
         assert last.startswith("out: ")
         folders.append(Path(last[len("out: "):]))
@@ -239,16 +287,40 @@ def test_default_out_never_reuses_an_existing_folder(tmp_path, monkeypatch):
     assert resolve_out_dir(tmp_path / "mine", "gb default/x", now) == tmp_path / "mine"
 
 
-def test_a_narrow_terminal_splits_the_columns_but_keeps_every_row(capsys, store, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "90")
+@pytest.mark.parametrize("columns", [None, "80", "90"])
+def test_piped_or_narrow_output_is_the_compact_table_within_80_columns(capsys, store, monkeypatch, columns):
+    if columns is not None:
+        monkeypatch.setenv("COLUMNS", columns)
     assert main(["results", "show", str(store)]) == 0
     out = capsys.readouterr().out
-    assert max(len(line) for line in out.splitlines()) <= 90
-    rows = _table_rows(out)
-    order = ["secmp0037", "secmp0037+secmp0032", "hub_button", "secmp0032", "baseline"]
-    n_tables = out.count("\u250f")  # each table starts with a heavy top-left corner
-    assert n_tables > 1
-    assert rows == [(i + 1, o) for _ in range(n_tables) for i, o in enumerate(order)]
+    assert max(len(line) for line in out.splitlines()) <= int(columns or 80)
+    assert _compact_rows(out) == [("1=", "secmp0037"), ("1=", "secmp0037+secmp0032"), ("3", "hub_button"),
+                                  ("4", "secmp0032"), ("5", "baseline")]
+    # one line per option: the rank-by mean and its change from baseline (4 vs 20: -80%)
+    line = next(x for x in out.splitlines() if re.match(r"\s*3\s+hub_button", x))
+    assert re.search(r"\s6\s+\u221270%\s", line)  # hub_button 6 against 20
+    assert "report.html" in out
+    assert "5 entries compared: 4 catalogue options (baseline included) and 1 combination" in out
+    # by hand (see tests/report/test_national.py): the combination is beaten by secmp0037, no other is
+    flat = " ".join(out.split())
+    assert "not beaten on harm, cost and security together: secmp0037, hub_button, secmp0032, baseline" in flat
+    # baseline no_route_days 20 per premises-year x 4.5m premises x 1 year (synthetic scenario)
+    assert ("national (4,500,000 premises, 1 year): baseline 90 million customer-days without a top-up route, "
+            "20 days a year per customer") in flat
+
+
+def test_a_wide_table_shows_the_paired_interval_of_the_change(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")
+    rows = synthetic_store.metric_rows()
+    # hub_button's no_route_days replicates 5, 6, 7 become 4, 6, 8 (baseline 19, 20, 21):
+    # differences -15, -14, -13 -> -14 -/+ 4.3027 / sqrt(3) = [-16.48, -11.52]
+    bumped = [(o, r, m, v + (r - 1) if (o, m) == ("hub_button", "no_route_days") else v) for o, r, m, v in rows]
+    folder = tmp_path / "run"
+    folder.mkdir()
+    db = synthetic_store.write_store(folder / "results.duckdb", rows=bumped)
+    assert main(["results", "show", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "\u0394 [\u221216.48 \u2013 \u221211.52]" in out
 
 
 def test_the_cli_default_rank_metric_is_the_ranking_rule_default():

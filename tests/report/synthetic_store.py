@@ -46,12 +46,16 @@ SCENARIO = {
     "seed": 1234,
     "replicates": 3,
     "premises": {"value": 5000, "source": "assumption: a small synthetic fleet"},
-    "horizon_days": {"value": 365, "source": "assumption: one year"},
+    "horizon_days": {"value": 365, "source": "assumption: one year"},  # 1 year; national factor 4.5m / 5,000 = 900
     "incidents": {
         "wan_lost_per_year": {"value": 0.01, "source": "DESIGN.md: 99% WAN availability"},
         "ppmid_lost_per_year": {"value": 0.05, "source": "assumption: <b>1 in 20</b> & rising"},
     },
     "remedy": {"dcc_cap_days": {"value": 90, "source": "SEC F7.18 via DESIGN.md"}},
+    "costs": {
+        "national_premises": {"value": 4_500_000, "source": "assumption: GB prepayment fleet"},
+        "secmp0032_national": {"value": 100_000_000_000, "source": "DCC impact assessment: about \u00a31bn"},
+    },
     "options": list(OPTION_TITLES),
     "sensitivity": [{"param": "incidents.ppmid_lost_per_year", "low": 0.01, "high": 0.1, "label": "PPMID loss"}],
 }
@@ -84,7 +88,8 @@ def metric_rows() -> list[tuple[str, int, str, float]]:
     return rows
 
 
-def write_store(path: Path, *, status: str = "finished", scenario: dict | None = None) -> Path:
+def write_store(path: Path, *, status: str = "finished", scenario: dict | None = None,
+                rows: list[tuple[str, int, str, float]] | None = None, info: dict[str, str] | None = None) -> Path:
     """Write the synthetic results file at ``path`` (its folder must exist)."""
     import duckdb
 
@@ -102,12 +107,13 @@ def write_store(path: Path, *, status: str = "finished", scenario: dict | None =
             "chunk_premises": "2500",
             "n_chunks": "2",
             "backend": "local",
+            **(info or {}),
         }
         con.executemany("INSERT INTO run_info VALUES (?, ?)", list(info.items()))
         con.execute("CREATE TABLE chunk_results(option VARCHAR, replicate INTEGER, chunk INTEGER, metric VARCHAR, "
                     "value DOUBLE)")
         con.execute("CREATE TABLE metrics(option VARCHAR, replicate INTEGER, metric VARCHAR, value DOUBLE)")
-        con.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?)", metric_rows())
+        con.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?)", metric_rows() if rows is None else rows)
         con.execute("CREATE TABLE options(option VARCHAR, title VARCHAR, components VARCHAR, cpa_needed BOOLEAN, "
                     "new_hardware_only BOOLEAN)")
         con.executemany(

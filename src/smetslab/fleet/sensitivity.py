@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from smetslab.errors import InputError
+from smetslab.fleet.stats import group_footrule, rank_groups
 
 __all__ = [
     "DEFAULT_RANK_BY",
@@ -149,7 +150,8 @@ class SweepPoint:
     headline_delta: dict[str, float] = field(default_factory=dict)
     """option -> rank-by metric here minus central."""
     positions_moved: int = 0
-    """sum over options of |rank change| (Spearman's footrule distance to the central ranking)."""
+    """Sum over options of how far each moved out of its central rank group (``fleet.stats.group_footrule``;
+    Spearman's footrule distance to the central ranking when every option is its own group)."""
     top_changed: bool = False
 
 
@@ -185,6 +187,9 @@ class SensitivityResult:
     central: Means
     central_ranking: tuple[str, ...]
     sweeps: tuple[SweepResult, ...]
+    central_groups: dict[str, int] = field(default_factory=dict)
+    """Rank groups of the central ranking (``fleet.stats.rank_groups``): positions moved inside a group
+    are not counted (``fleet.stats.group_footrule``). Empty: every option its own group."""
 
     def ordered(self) -> list[SweepResult]:
         """Sweeps most influential first: positions moved, then the swing of the central leader's headline."""
@@ -218,6 +223,7 @@ class SensitivityResult:
                 central=raw["central"],
                 central_ranking=tuple(raw["central_ranking"]),
                 sweeps=sweeps,
+                central_groups={str(k): int(v) for k, v in raw.get("central_groups", {}).items()},
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(f"sensitivity results: not a saved sensitivity result ({exc})") from None
@@ -251,6 +257,7 @@ def _compare_point(
     central_ranking: Sequence[str],
     rank_by: str,
     metrics: Mapping[str, _MetricLike] | None,
+    groups: Mapping[str, int] | None = None,
 ) -> SweepPoint:
     ranking = rank_options(means, rank_by, metrics=metrics)
     central_pos = {o: i for i, o in enumerate(central_ranking)}
@@ -265,7 +272,7 @@ def _compare_point(
         ranking=tuple(ranking),
         rank_change=rank_change,
         headline_delta=headline_delta,
-        positions_moved=sum(abs(d) for d in rank_change.values()),
+        positions_moved=group_footrule(central_ranking, groups or {}, ranking),
         top_changed=bool(ranking and central_ranking and ranking[0] != central_ranking[0]),
     )
 
@@ -273,16 +280,19 @@ def _compare_point(
 def analyse(
     result: SensitivityResult, rank_by: str, *, metrics: Mapping[str, _MetricLike] | None = None
 ) -> SensitivityResult:
-    """The same sweeps ranked by another metric (from the saved means; nothing is re-run)."""
+    """The same sweeps ranked by another metric (from the saved means; nothing is re-run). The rank groups
+    are of the saved rank-by metric, so another metric counts every move."""
     central_ranking = rank_options(result.central, rank_by, metrics=metrics)
+    groups = result.central_groups if rank_by == result.rank_by else {}
     sweeps = tuple(
         SweepResult(
             param=s.param,
             label=s.label,
             central_value=s.central_value,
             source=s.source,
-            low=_compare_point(s.low.value, s.low.means, result.central, central_ranking, rank_by, metrics),
-            high=_compare_point(s.high.value, s.high.means, result.central, central_ranking, rank_by, metrics),
+            low=_compare_point(s.low.value, s.low.means, result.central, central_ranking, rank_by, metrics, groups),
+            high=_compare_point(s.high.value, s.high.means, result.central, central_ranking, rank_by, metrics,
+                                groups),
         )
         for s in result.sweeps
     )
@@ -294,6 +304,7 @@ def analyse(
         central=result.central,
         central_ranking=tuple(central_ranking),
         sweeps=sweeps,
+        central_groups=dict(groups),
     )
 
 
@@ -357,9 +368,15 @@ def run_sweeps(
         if progress is not None:
             progress(done, total)
 
-    central = replicate_means(run(scenario, workers=workers))
+    central_values = run(scenario, workers=workers)
+    central = replicate_means(central_values)
     step()
     central_ranking = rank_options(central, rank_by, metrics=metrics)
+    per_replicate: dict[str, list[tuple[int, float]]] = {}
+    for (option, replicate, metric), value in central_values.items():
+        if metric == rank_by:
+            per_replicate.setdefault(option, []).append((replicate, float(value)))
+    groups = rank_groups(central_ranking, {o: [v for _, v in sorted(rv)] for o, rv in per_replicate.items()})
     sweeps: list[SweepResult] = []
     for spec in specs:
         central_value, source = _value_and_source(scenario, spec.param)
@@ -368,7 +385,7 @@ def run_sweeps(
             variant = scenario.with_param(spec.param, value)  # validated copy: a bad sweep value raises InputError
             means = replicate_means(run(variant, workers=workers))
             step()
-            ends.append(_compare_point(value, means, central, central_ranking, rank_by, metrics))
+            ends.append(_compare_point(value, means, central, central_ranking, rank_by, metrics, groups))
         sweeps.append(
             SweepResult(
                 param=spec.param,
@@ -387,6 +404,7 @@ def run_sweeps(
         central=central,
         central_ranking=tuple(central_ranking),
         sweeps=tuple(sweeps),
+        central_groups=groups,
     )
 
 

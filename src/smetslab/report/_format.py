@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["fmt_number", "fmt_money", "fmt_value", "fmt_interval", "fmt_delta", "is_money"]
+__all__ = ["fmt_number", "fmt_money", "fmt_value", "fmt_interval", "fmt_delta", "fmt_relative", "fmt_compact",
+           "fmt_duration", "is_money"]
 
 _MINUS = "\u2212"  # a real minus sign: a hyphen in a column of numbers reads as a dash
 _EN_DASH = "\u2013"
@@ -65,7 +66,60 @@ def fmt_delta(delta: float | None, base: float | None, unit: str) -> str:
     sign = "+" if delta > 0 else ""
     text = f"{sign}{fmt_value(delta, unit)}" if not is_money(unit) else (
         f"+{fmt_money(delta)}" if delta > 0 else fmt_money(delta))
-    if base != 0 and not math.isnan(base):
-        pct = 100.0 * delta / abs(base)
-        text += f" ({'+' if pct > 0 else ''}{fmt_number(round(pct, 1) if abs(pct) < 1000 else round(pct))}%)"
+    rel = fmt_relative(delta, base)
+    if rel:
+        text += f" ({rel})"
     return text.replace("-", _MINUS)
+
+
+RATIO_ABOVE_PCT = 1000.0
+"""Relative changes beyond +/-1,000% read better as a ratio: x127 rather than +12,600%."""
+
+
+def fmt_relative(delta: float, base: float) -> str:
+    """A change relative to ``base``: ``+10%``, ``−98.9%``, or beyond ±1,000% the ratio new/base (``×127``);
+    empty when ``base`` is 0 or NaN."""
+    if base == 0 or math.isnan(base) or math.isnan(delta):
+        return ""
+    pct = 100.0 * delta / abs(base)
+    if abs(pct) > RATIO_ABOVE_PCT:
+        ratio = (base + delta) / base
+        shown = f"{ratio:,.0f}" if abs(ratio) >= 100 else f"{ratio:.3g}"
+        return f"×{shown}".replace("-", _MINUS)
+    if delta == 0:
+        return "±0%"
+    return f"{'+' if pct > 0 else ''}{fmt_number(round(pct, 1))}%".replace("-", _MINUS)
+
+
+def fmt_compact(value: float, unit: str = "") -> str:
+    """3 significant figures for the compact terminal table: ``7.55e−5``, ``0.133``, ``506,083``, ``£22.3m``."""
+    if is_money(unit):
+        return fmt_money(value)
+    if math.isnan(value):
+        return "\u2014"
+    if value == 0:
+        return "0"
+    size = abs(value)
+    if size >= 1000:
+        text = f"{value:,.0f}"
+    elif size >= 0.001:
+        text = f"{value:.3g}"
+    else:
+        mantissa, _, exp = f"{value:.2e}".partition("e")
+        text = f"{mantissa}e{int(exp)}"
+    return text.replace("-", _MINUS)
+
+
+def fmt_duration(days: float) -> str:
+    """A duration in human units: seconds under a minute, minutes under an hour, hours under two days, else
+    days (3 s.f.)."""
+    if math.isnan(days):
+        return "\u2014"
+    minutes = days * 24 * 60
+    if abs(minutes) < 1:
+        return f"{fmt_number(float(f'{minutes * 60:.3g}'))} s"
+    if abs(minutes) < 60:
+        return f"{fmt_number(float(f'{minutes:.3g}'))} min"
+    if abs(minutes) < 48 * 60:
+        return f"{fmt_number(float(f'{minutes / 60:.3g}'))} h"
+    return f"{fmt_number(float(f'{days:.3g}'))} days"

@@ -7,8 +7,8 @@ simulated again here.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,8 @@ class StoredRun:
     scenario: dict[str, Any]
     options: dict[str, OptionRow]
     summary: Sequence[SummaryLike]
+    values: Mapping[tuple[str, str], tuple[float, ...]] = field(default_factory=dict)
+    """(option, metric) -> the per-replicate values in replicate order: what the paired intervals pair."""
 
     @property
     def titles(self) -> dict[str, str]:
@@ -93,6 +95,12 @@ def read_run(db_path: str | Path) -> StoredRun:
         ).fetchall()
     except duckdb.Error:
         option_rows = []  # an older file without the options table: ids still name every option
+    try:
+        value_rows = con.execute(
+            "SELECT option, metric, replicate, value FROM metrics ORDER BY option, metric, replicate"
+        ).fetchall()
+    except duckdb.Error:
+        value_rows = []
     finally:
         con.close()
     options = {
@@ -106,4 +114,8 @@ def read_run(db_path: str | Path) -> StoredRun:
     from smetslab.fleet import summarise
 
     summary = list(summarise(path))
-    return StoredRun(db_path=path, info=info, scenario=scenario, options=options, summary=summary)
+    grouped: dict[tuple[str, str], list[float]] = {}
+    for o, m, _r, v in value_rows:
+        grouped.setdefault((str(o), str(m)), []).append(float(v))
+    values = {k: tuple(v) for k, v in grouped.items()}
+    return StoredRun(db_path=path, info=info, scenario=scenario, options=options, summary=summary, values=values)

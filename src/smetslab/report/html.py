@@ -11,20 +11,30 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from smetslab.fleet.sensitivity import DEFAULT_RANK_BY, SensitivityResult, analyse, ranking_rule
 from smetslab.report._format import fmt_delta, fmt_interval, fmt_number, fmt_value
 from smetslab.report._store import StoredRun, read_run
+from smetslab.report.national import national_section
 from smetslab.report.plots import bars_svg, scatter_svg, tornado_svg
-from smetslab.report.ranking import BASELINE, RankedOption, ranking
+from smetslab.report.ranking import (
+    BASELINE,
+    HARM_METRIC,
+    SECURITY_METRICS,
+    RankedOption,
+    harm_metric,
+    option_count,
+    ranking,
+    unbeaten,
+)
 
-__all__ = ["build_report", "render_report", "scenario_parameters", "HARM_METRIC", "SECURITY_METRICS"]
+__all__ = ["build_report", "render_report", "scenario_parameters", "HARM_METRIC", "SECURITY_METRICS", "SECTIONS",
+           "ReportContext", "Section", "option_count", "precision_sentence"]
 
-HARM_METRIC = "no_route_days"
-SECURITY_METRICS = ("expected_rogue_joins", "max_premises_per_compromise")
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:24px auto;
@@ -103,7 +113,7 @@ def _better_class(delta: float | None, better: str) -> str:
 
 def _ranked_table(ranked: Sequence[RankedOption], metric_ids: Sequence[str], metrics: Mapping[str, Any],
                   rank_by: str) -> str:
-    head = ["<tr><th>rank</th><th>option (catalogue id and title)</th>"]
+    head = ["<tr><th>rank (group)</th><th>option (catalogue id and title)</th>"]
     for m in metric_ids:
         label, unit, kind, better, _ = _metric_info(metrics, m)
         mark = " \u2605" if m == rank_by else ""
@@ -115,7 +125,7 @@ def _ranked_table(ranked: Sequence[RankedOption], metric_ids: Sequence[str], met
     body = []
     for r in ranked:
         cls = " class='baseline'" if r.option == BASELINE else ""
-        cells = [f"<tr{cls}><td class='num'>{r.rank}</td><td><code>{_e(r.option)}</code><br>"
+        cells = [f"<tr{cls}><td class='num'>{_e(r.rank_label)}</td><td><code>{_e(r.option)}</code><br>"
                  f"<span class='dim'>{_e(r.title)}</span></td>"]
         for m in metric_ids:
             c = r.cell(m)
@@ -125,10 +135,14 @@ def _ranked_table(ranked: Sequence[RankedOption], metric_ids: Sequence[str], met
             _, unit, _, better, _ = _metric_info(metrics, m)
             iv = fmt_interval(c.lo, c.hi, unit)
             delta = "" if r.option == BASELINE else fmt_delta(c.delta, c.baseline, unit)
+            paired = ""
+            if delta and c.delta_lo is not None and c.delta_hi is not None and c.delta_lo != c.delta_hi:
+                paired = fmt_interval(c.delta_lo, c.delta_hi, unit) + ("" if c.delta_significant else " n.s.")
             cells.append(
                 f"<td class='num'>{_e(fmt_value(c.mean, unit))}"
                 + (f"<span class='iv'>{_e(iv)}</span>" if iv else "")
                 + (f"<span class='delta {_better_class(c.delta, better)}'>\u0394 {_e(delta)}</span>" if delta else "")
+                + (f"<span class='iv'>\u0394 {_e(paired)}</span>" if paired else "")
                 + "</td>"
             )
         cells.append("</tr>")
@@ -200,10 +214,165 @@ def _sensitivity_section(result: SensitivityResult, metrics: Mapping[str, Any], 
         f"<p>Each assumption below was set to its low and then its high value, every other one at its "
         f"central value, with the same seed ({result.seed}), and the scenario run again in memory. "
         f"Central ranking by <code>{_e(result.rank_by)}</code>: {_e(central)}. "
-        f"&ldquo;Positions moved&rdquo; is the sum over options of how many places each moved "
-        f"(0 = same order). Most influential first.</p>"
+        f"&ldquo;Positions moved&rdquo; is the sum over options of how many places each moved out of its "
+        f"central rank group{' (every option is its own group here)' if not result.central_groups else ''}; a "
+        f"swap inside a group, whose order the replicates never established, moves nothing (0 = the same "
+        f"order up to such swaps). Most influential first.</p>"
         f"<figure>{svg}</figure><div class='scroll'><table>{''.join(rows)}</table></div>"
     )
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything a section of the report may show, computed once (nothing here re-runs the model)."""
+
+    run: StoredRun
+    ranked: Sequence[RankedOption]
+    metric_ids: Sequence[str]
+    metrics: Mapping[str, Any]
+    catalogue: Mapping[str, Any]
+    rank_by: str
+    titles: Mapping[str, str]
+    sensitivity: SensitivityResult | None
+    generated_at: str | None
+
+
+Section = Callable[[ReportContext], str]
+
+
+def _header_section(ctx: ReportContext) -> str:
+    info, run = ctx.run.info, ctx.run
+    name = info.get("scenario_name", run.scenario.get("name", "?"))
+    n_reps = max((r.n_replicates for r in run.summary), default=0)
+    meta_rows = [
+        ("scenario", name),
+        ("scenario sha256", info.get("scenario_sha256", "")),
+        ("seed", info.get("seed", "")),
+        ("replicates", n_reps),
+        ("precision", precision_sentence(info, n_reps)),
+        ("entries compared", option_count([r.option for r in ctx.ranked])),
+        ("smetslab version", info.get("version", "")),
+        ("report generated", ctx.generated_at or "not recorded"),
+        ("results file", run.db_path.name),
+        ("backend", info.get("backend", "")),
+        ("chunks", f"{info.get('n_chunks', '?')} work chunks of up to {info.get('chunk_premises', '?')} premises"),
+        ("run status", info.get("status", "")),
+    ]
+    meta = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in meta_rows)
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>smetslab compare: {_e(name)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>No-WAN options compared: {_e(name)}</h1>"
+        f"<p class='dim'>smetslab {_e(info.get('version', ''))} · seed {_e(info.get('seed', ''))} · "
+        f"{n_reps} replicates · report generated {_e(ctx.generated_at or 'not recorded')}</p>"
+        f"<table class='meta'>{meta}</table>"
+    )
+
+
+def precision_sentence(info: Mapping[str, str], n_replicates: int) -> str:
+    """What ``--precision`` reached, from the run's ``run_info`` (``fleet.precision`` writes it)."""
+    target = info.get("precision_target")
+    if not target:
+        return f"fixed replicate count ({n_replicates}); no precision target"
+    reached = info.get("precision_reached", "?")
+    metric = info.get("precision_metric", "?")
+    met = info.get("precision_met") == "true"
+    try:
+        pct = f"{100 * float(reached):.2f}%"
+    except ValueError:
+        pct = reached
+    try:
+        steps = [int(k) for k, _ in json.loads(info.get("precision_rounds") or "[]")]
+    except (ValueError, TypeError):
+        steps = []
+    arrow = " \u2192 "
+    path = f" ({arrow.join(str(k) for k in steps)})" if len(steps) > 1 else ""
+    return (f"target: 95% half-width of baseline's {metric} within {100 * float(target):g}% of its mean; "
+            f"reached {pct} with {n_replicates} replicates{path}"
+            + ("" if met else f" - NOT met: stopped at the cap of {info.get('precision_cap', '?')} replicates"))
+
+
+def _ranking_section(ctx: ReportContext) -> str:
+    front = unbeaten(ctx.ranked, ctx.rank_by, ctx.metrics)
+    harm = harm_metric(ctx.rank_by, ctx.metrics)
+    shared = sorted({r.group for r in ctx.ranked if r.group_size > 1})
+    groups = ("; ".join(", ".join(f"<code>{_e(r.option)}</code>" for r in ctx.ranked if r.group == g)
+                        for g in shared)) or "none"
+    front_text = ", ".join(f"<code>{_e(o)}</code> ({_e(ctx.titles.get(o, ''))})" for o in front) or "none"
+    return (
+        "<h2 id='ranking'>Ranking against baseline</h2>"
+        f"<p><b>Rule:</b> {_e(ranking_rule(ctx.rank_by, ctx.metrics))}. <b>Rank groups:</b> walking down the "
+        f"ranking, an option shares the group of the option above it while its paired difference in "
+        f"<code>{_e(ctx.rank_by)}</code> from the group's first member is not significant (the 95% interval of "
+        f"the per-replicate differences contains 0); a shared group is shown as <code>n=</code>. Shared groups: "
+        f"{groups}. The order inside a group is within the noise of the replicates.</p>"
+        f"<p><b>No option beats these on harm, cost and security together</b> (<code>{_e(harm)}</code>, total "
+        f"cost, {', '.join(f'<code>{_e(m)}</code>' for m in SECURITY_METRICS)}; means): {front_text}. Every other "
+        f"option is worse than one of them on at least one of these and no better on any. Which of them to prefer "
+        f"is a trade-off for the reader, not a ranking.</p>"
+        f"<p>Each cell is the mean over replicates, its 95% interval across replicates in brackets (none with one "
+        f"replicate), and &Delta; the difference from <code>baseline</code>'s mean (green: better, red: worse) "
+        f"with, below it, the 95% interval of the paired per-replicate differences (every option sees the same "
+        f"premises and incidents in a replicate, so the pairs share their noise). &#9733; marks the rank-by "
+        f"metric. Per-premises-year averages unless the unit says otherwise.</p>"
+        + _ranked_table(ctx.ranked, ctx.metric_ids, ctx.metrics, ctx.rank_by)
+    )
+
+
+def _charts_section(ctx: ReportContext) -> str:
+    labels = {m: (_metric_info(ctx.metrics, m)[0], _metric_info(ctx.metrics, m)[1]) for m in ctx.metric_ids}
+    harm = ctx.rank_by if _metric_info(ctx.metrics, ctx.rank_by)[2] == "harm" else HARM_METRIC
+    scatter = scatter_svg(ctx.ranked, harm, SECURITY_METRICS, labels)
+    bars = bars_svg(ctx.ranked, ctx.metric_ids, labels)
+    return (
+        "<h2 id='harm-vs-security'>Customer harm against security exposure</h2>"
+        f"<p>One point per option with its intervals; grey is <code>baseline</code>. Down and to the left is "
+        f"better on both.</p><figure>{scatter}</figure>"
+        "<h2 id='metrics'>Every metric, with intervals</h2>"
+        f"<p>Options in rank order; bars are means, whiskers the 95% interval across replicates.</p>"
+        f"<figure>{bars}</figure>"
+    )
+
+
+def _national_section(ctx: ReportContext) -> str:
+    return national_section(ctx.ranked, ctx.metric_ids, ctx.metrics, ctx.run.scenario)
+
+
+def _sensitivity(ctx: ReportContext) -> str:
+    if ctx.sensitivity is not None:
+        return _sensitivity_section(ctx.sensitivity, ctx.metrics, ctx.titles)
+    return ("<h2 id='sensitivity'>Sensitivity</h2><p>Not run. Run <code>smetslab compare --sensitivity"
+            "</code> to see which assumptions move the ranking.</p>")
+
+
+def _reference_section(ctx: ReportContext) -> str:
+    params = scenario_parameters(ctx.run.scenario)
+    param_rows = "".join(
+        f"<tr><td><code>{_e(p)}</code></td><td>{_e(_plain(v, grouped=s is not None))}</td>"
+        f"<td>{_e(s if s is not None else '(setting)')}</td></tr>"
+        for p, v, s in params
+    )
+    return (
+        "<h2 id='options'>Options (catalogue ids)</h2>"
+        + _options_table(ctx.ranked, ctx.run, ctx.catalogue)
+        + "<h2 id='metric-definitions'>Metrics</h2>"
+        + _metrics_table(ctx.metric_ids, ctx.metrics)
+        + "<h2 id='scenario'>Scenario: every parameter, its value and its source</h2>"
+        f"<div class='scroll'><table><tr><th>parameter</th><th>value</th><th>source</th></tr>{param_rows}</table>"
+        "</div>"
+    )
+
+
+SECTIONS: list[Section] = [
+    _header_section,
+    _ranking_section,
+    _national_section,
+    _charts_section,
+    _sensitivity,
+    _reference_section,
+]
+"""The report's sections in order; each renders HTML from the context. Another section (e.g. a security
+section) is one function inserted here."""
 
 
 def render_report(
@@ -214,9 +383,11 @@ def render_report(
     metrics: Mapping[str, Any] | None = None,
     catalogue: Mapping[str, Any] | None = None,
     generated_at: str | None = None,
+    sections: Sequence[Section] | None = None,
 ) -> str:
     """The report as an HTML string. ``metrics``/``catalogue`` default to ``fleet.METRICS`` and
-    ``policy`` ``OPTIONS``; ``generated_at`` is the wall-clock date the shell passes in."""
+    ``policy`` ``OPTIONS``; ``generated_at`` is the wall-clock date the shell passes in; ``sections``
+    defaults to ``SECTIONS``."""
     if metrics is None:
         from smetslab.fleet import METRICS as metrics
     if catalogue is None:
@@ -227,74 +398,15 @@ def render_report(
         if not titles.get(option):
             parts = option.split("+")
             titles[option] = " + ".join(str(getattr(catalogue.get(p), "title", p)) for p in parts)
-    ranked = ranking(run.summary, rank_by, metrics=metrics, titles=titles)
+    ranked = ranking(run.summary, rank_by, metrics=metrics, titles=titles, values=run.values)
     metric_ids = _metric_order(metrics, {row.metric for row in run.summary})
-    labels = {m: (_metric_info(metrics, m)[0], _metric_info(metrics, m)[1]) for m in metric_ids}
-    harm = rank_by if _metric_info(metrics, rank_by)[2] == "harm" else HARM_METRIC
-    scatter = scatter_svg(ranked, harm, SECURITY_METRICS, labels)
-    bars = bars_svg(ranked, metric_ids, labels)
-    info = run.info
-    name = info.get("scenario_name", run.scenario.get("name", "?"))
-    n_reps = max((r.n_replicates for r in run.summary), default=0)
     if sensitivity is not None and sensitivity.rank_by != rank_by:
         sensitivity = analyse(sensitivity, rank_by, metrics=metrics)  # re-ranks the saved means; no re-run
-    meta_rows = [
-        ("scenario", name),
-        ("scenario sha256", info.get("scenario_sha256", "")),
-        ("seed", info.get("seed", "")),
-        ("replicates", n_reps),
-        ("smetslab version", info.get("version", "")),
-        ("report generated", generated_at or "not recorded"),
-        ("results file", run.db_path.name),
-        ("backend", info.get("backend", "")),
-        ("chunks", f"{info.get('n_chunks', '?')} work chunks of up to {info.get('chunk_premises', '?')} premises"),
-        ("run status", info.get("status", "")),
-    ]
-    meta = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in meta_rows)
-    params = scenario_parameters(run.scenario)
-    param_rows = "".join(
-        f"<tr><td><code>{_e(p)}</code></td><td>{_e(_plain(v, grouped=s is not None))}</td>"
-        f"<td>{_e(s if s is not None else '(setting)')}</td></tr>"
-        for p, v, s in params
-    )
-    top = ranked[0]
-    parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>smetslab compare: {_e(name)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>No-WAN options compared: {_e(name)}</h1>",
-        f"<p class='dim'>smetslab {_e(info.get('version', ''))} · seed {_e(info.get('seed', ''))} · "
-        f"{n_reps} replicates · report generated {_e(generated_at or 'not recorded')}</p>",
-        f"<table class='meta'>{meta}</table>",
-        "<h2 id='ranking'>Ranking against baseline</h2>",
-        f"<p><b>Rule:</b> {_e(ranking_rule(rank_by, metrics))}. Rank 1 is <code>{_e(top.option)}</code> "
-        f"({_e(top.title)}). Every metric is shown, so the table can be read by any of them: each cell is the "
-        f"mean over replicates, its 95% interval across replicates in brackets (none with one replicate), and "
-        f"&Delta; the difference from <code>baseline</code>'s mean (green: better, red: worse). "
-        f"&#9733; marks the rank-by metric. Per-premises-year averages unless the unit says otherwise.</p>",
-        _ranked_table(ranked, metric_ids, metrics, rank_by),
-        "<h2 id='harm-vs-security'>Customer harm against security exposure</h2>",
-        f"<p>One point per option with its intervals; grey is <code>baseline</code>. Down and to the left is "
-        f"better on both.</p><figure>{scatter}</figure>",
-        "<h2 id='metrics'>Every metric, with intervals</h2>",
-        f"<p>Options in rank order; bars are means, whiskers the 95% interval across replicates.</p>"
-        f"<figure>{bars}</figure>",
-    ]
-    if sensitivity is not None:
-        parts.append(_sensitivity_section(sensitivity, metrics, titles))
-    else:
-        parts.append("<h2 id='sensitivity'>Sensitivity</h2><p>Not run. Run <code>smetslab compare --sensitivity"
-                     "</code> to see which assumptions move the ranking.</p>")
-    parts += [
-        "<h2 id='options'>Options (catalogue ids)</h2>",
-        _options_table(ranked, run, catalogue),
-        "<h2 id='metric-definitions'>Metrics</h2>",
-        _metrics_table(metric_ids, metrics),
-        "<h2 id='scenario'>Scenario: every parameter, its value and its source</h2>",
-        f"<div class='scroll'><table><tr><th>parameter</th><th>value</th><th>source</th></tr>{param_rows}</table></div>",
-        "<p class='dim'>Generated by smetslab from the results file above; the report reads results and never "
-        "re-runs the model.</p></body></html>\n",
-    ]
-    return "".join(parts)
+    ctx = ReportContext(run=run, ranked=ranked, metric_ids=metric_ids, metrics=metrics, catalogue=catalogue,
+                        rank_by=rank_by, titles=titles, sensitivity=sensitivity, generated_at=generated_at)
+    body = "".join(section(ctx) for section in (SECTIONS if sections is None else sections))
+    return body + ("<p class='dim'>Generated by smetslab from the results file above; the report reads results "
+                   "and never re-runs the model.</p></body></html>\n")
 
 
 def build_report(

@@ -248,7 +248,8 @@ def tornado_svg(result: SensitivityResult, headline_unit: str = "") -> str:
     ax_rank.set_yticks(ys, names, fontsize=7)
     ax_rank.invert_yaxis()
     ax_rank.tick_params(axis="x", labelsize=7)
-    ax_rank.set_xlabel("rank positions moved (sum over options)\nlow value \u2190 | \u2192 high value", fontsize=8)
+    ax_rank.set_xlabel("rank positions moved out of rank groups (sum over options)\nlow value \u2190 | \u2192 high value",
+                       fontsize=8)
     ax_rank.set_title(f"which assumptions move the ranking by {rank_by}", fontsize=9)
     ax_rank.legend(fontsize=7, loc="lower right")
     ax_rank.grid(True, axis="x", linewidth=0.3, alpha=0.6)

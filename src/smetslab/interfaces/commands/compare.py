@@ -50,7 +50,7 @@ TERMINAL_METRICS = (
 """The columns of the terminal table (the main harm, cost and security metrics; CPA is a tag on the
 option); the report has every metric."""
 
-_WIDE = 200  # columns when stdout is not a terminal: a piped table should not wrap at 80
+_PIPE_WIDTH = 80  # columns when stdout is not a terminal and COLUMNS is unset: the compact table fits
 
 
 def register(root: typer.Typer) -> None:
@@ -58,9 +58,9 @@ def register(root: typer.Typer) -> None:
 
 
 def _stdout_console() -> Console:
-    # a terminal (or an explicit COLUMNS) sets the width; a pipe gets a wide table rather than 80 columns
+    # a terminal (or an explicit COLUMNS) sets the width; a pipe gets 80 columns, i.e. the compact table
     fixed = sys.stdout.isatty() or "COLUMNS" in os.environ
-    return Console(file=sys.stdout, highlight=False, width=None if fixed else _WIDE, soft_wrap=False)
+    return Console(file=sys.stdout, highlight=False, width=None if fixed else _PIPE_WIDTH, soft_wrap=False)
 
 
 @contextmanager
@@ -103,7 +103,8 @@ def resolve_out_dir(out: Path | None, scenario_name: str, now: datetime) -> Path
     return candidate
 
 
-def _check_existing(out_dir: Path, scenario_sha256: str | None, scenario_name: str) -> str | None:
+def _check_existing(out_dir: Path, scenario_sha256: str | None, scenario_name: str,
+                    identity: str | None = None) -> str | None:
     """The status of a results file already in ``out_dir`` (None when there is none).
 
     Refuses a folder holding another scenario's results, so a run is never overwritten by accident.
@@ -118,7 +119,8 @@ def _check_existing(out_dir: Path, scenario_sha256: str | None, scenario_name: s
 
     info = read_run_info(db)
     stored = info.get("scenario_sha256")
-    if scenario_sha256 is not None and stored is not None and stored != scenario_sha256:
+    same_experiment = identity is not None and info.get("identity_sha256") == identity  # other replicate count
+    if scenario_sha256 is not None and stored is not None and stored != scenario_sha256 and not same_experiment:
         raise InputError(
             f"--out {str(out_dir)!r}: holds results of another scenario "
             f"({info.get('scenario_name', '?')!r}, sha256 {stored[:12]}…), not {scenario_name!r} "
@@ -151,9 +153,7 @@ def _ranked_table(ranked: Sequence[Any], metrics: Mapping[str, Any], rank_by: st
         star = " *" if m == rank_by else ""
         table.add_column(f"{label}{star}\n({_short_unit(unit)})" if unit else f"{label}{star}", justify="right")
     for r in ranked:
-        cpa = r.cell("cpa_needed")
-        tag = " \u00b7 CPA" if cpa is not None and cpa.mean >= 0.5 else ""
-        row: list[Text | str] = [str(r.rank), Text(r.option + tag + ("\n" + r.title if r.title else ""))]
+        row: list[Text | str] = [r.rank_label, Text(r.option + _cpa_tag(r) + ("\n" + r.title if r.title else ""))]
         for m in shown:
             c = r.cell(m)
             if c is None:
@@ -169,7 +169,55 @@ def _ranked_table(ranked: Sequence[Any], metrics: Mapping[str, Any], rank_by: st
                 delta = fmt_delta(c.delta, c.baseline, unit)
                 if delta:
                     lines.append(f"\u0394 {delta}")
+                if c.delta_lo is not None and c.delta_hi is not None and c.delta_lo != c.delta_hi:
+                    lines.append(f"\u0394 {fmt_interval(c.delta_lo, c.delta_hi, unit)}".replace("\u2013", " \u2013 "))
             row.append("\n".join(lines))
+        table.add_row(*row, style="dim" if r.option == BASELINE else None)
+    return table
+
+
+def _cpa_tag(r: Any) -> str:
+    cpa = r.cell("cpa_needed")
+    return " \u00b7 CPA" if cpa is not None and cpa.mean >= 0.5 else ""
+
+
+COMPACT_METRICS = ("total_cost", "expected_rogue_joins", "max_premises_per_compromise", "self_disconnection_hours")
+"""The compact table's columns after the rank-by metric and its change from baseline, dropped from the
+right while the table is too wide; ``total_cost`` is one-off + running."""
+
+
+def _compact_table(ranked: Sequence[Any], metrics: Mapping[str, Any], rank_by: str, shown: Sequence[str]) -> Table:
+    """One line per option: rank (group), id, the rank-by mean and its change from baseline, then ``shown``."""
+    from rich import box
+
+    from smetslab.fleet.sensitivity import total_cost
+    from smetslab.report._format import fmt_compact, fmt_relative
+    from smetslab.report.ranking import BASELINE
+
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False, padding=(0, 1),
+                  collapse_padding=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("option", no_wrap=True)
+    label = str(getattr(metrics.get(rank_by), "short", "") or rank_by)
+    table.add_column(f"{label}*".replace(" ", "\n"), justify="right", no_wrap=True)  # two header lines: narrow
+    table.add_column("\u0394\nbase", justify="right", no_wrap=True)
+    for m in shown:
+        head = "total \u00a3" if m == "total_cost" else str(getattr(metrics.get(m), "short", "") or m)
+        table.add_column(head.replace(" ", "\n"), justify="right", no_wrap=True)
+    for r in ranked:
+        c = r.cell(rank_by)
+        _, unit = _metric_meta(metrics, rank_by)
+        row = [r.rank_label, r.option + _cpa_tag(r).replace(" \u00b7 ", " "),
+               "\u2014" if c is None else fmt_compact(c.mean, unit)]
+        rel = "" if c is None or c.delta is None or c.baseline is None else fmt_relative(c.delta, c.baseline)
+        row.append("" if r.option == BASELINE else (rel or "\u2014"))
+        for m in shown:
+            if m == "total_cost":
+                means = {k: cell.mean for k, cell in r.cells.items()}
+                row.append(fmt_compact(total_cost(means), "pence"))
+                continue
+            cm = r.cell(m)
+            row.append("\u2014" if cm is None else fmt_compact(cm.mean, _metric_meta(metrics, m)[1]))
         table.add_row(*row, style="dim" if r.option == BASELINE else None)
     return table
 
@@ -185,29 +233,82 @@ def _fits(table: Table, width: int) -> bool:
     return max((cell_len(line) for line in text.splitlines()), default=0) <= width
 
 
+def _natural_width(table: Table) -> int:
+    """The columns the table needs with no cell wrapped or cut short."""
+    probe = Console(file=io.StringIO(), width=1000, color_system=None, highlight=False)
+    return probe.measure(table).maximum
+
+
 def print_ranked_table(
-    ranked: Sequence[Any], metrics: Mapping[str, Any], rank_by: str, console: Console | None = None
+    ranked: Sequence[Any], metrics: Mapping[str, Any], rank_by: str, console: Console | None = None,
+    scenario: Mapping[str, Any] | None = None,
 ) -> None:
-    """The ranked table on stdout: per option the main harm, cost and security metrics, each with its
-    interval and its change from baseline; options needing CPA are marked. Headers are the metrics'
-    labels (they wrap; the ids, which --rank-by takes, are listed under the table). When the terminal
-    is too narrow for every column, the columns are split over several tables, each with the ranking."""
+    """The ranked table on stdout. When the console is wide enough (a wide terminal, or ``COLUMNS``): per
+    option the main harm, cost and security metrics, each with its interval, its change from baseline and
+    the paired interval of that change. Otherwise (a pipe, 80 columns) the compact layout, one line per
+    option: the rank-by mean, its change from baseline, total cost and security exposure, dropping
+    columns from the right until it fits; the report has every metric. ``n=`` ranks mark a rank group."""
     out = console or _stdout_console()
     shown = [m for m in (rank_by, *TERMINAL_METRICS) if m in metrics or any(r.cell(m) for r in ranked)]
     shown = list(dict.fromkeys(shown))
-    per_table = len(shown)
-    while per_table > 1 and not all(
-        _fits(_ranked_table(ranked, metrics, rank_by, shown[i : i + per_table]), out.width)
-        for i in range(0, len(shown), per_table)
-    ):
-        per_table -= 1
-    for i in range(0, len(shown), per_table):
-        out.print(_ranked_table(ranked, metrics, rank_by, shown[i : i + per_table]))
-    out.print(f"columns: {', '.join(shown)}; * = rank-by metric; [..] = 95% interval across replicates; "
-              f"\u0394 = change from baseline; CPA = needs Commercial Product Assurance")
+    full = _ranked_table(ranked, metrics, rank_by, shown)
+    if _fits(full, out.width):
+        out.print(full)
+        out.print(f"columns: {', '.join(shown)}; * = rank-by metric; [..] = 95% interval across replicates; "
+                  f"\u0394 = change from baseline, with the 95% interval of the paired per-replicate differences; "
+                  f"CPA = needs Commercial Product Assurance")
+    else:
+        compact = [m for m in COMPACT_METRICS if m == "total_cost" or m in metrics and m != rank_by]
+        while compact and _natural_width(_compact_table(ranked, metrics, rank_by, compact)) > out.width:
+            compact.pop()
+        out.print(_compact_table(ranked, metrics, rank_by, compact))
+        heads = [rank_by, *("cost_one_off_pence + cost_running_pence" if m == "total_cost" else m for m in compact)]
+        out.print(f"columns: {', '.join(heads)}; * = rank-by metric; \u0394 base = change from baseline; "
+                  f"CPA = needs Commercial Product Assurance; intervals and every metric in report.html "
+                  f"(or a wider terminal)")
+    out.print(_groups_note(ranked))
+    from smetslab.report.ranking import unbeaten
+
+    front = unbeaten(ranked, rank_by, metrics)
+    out.print(f"not beaten on harm, cost and security together: {', '.join(front) or 'none'} "
+              f"(a trade-off for the reader, not a ranking; see report.html)")
     from smetslab.fleet.sensitivity import ranking_rule
 
     out.print(ranking_rule(rank_by, metrics))
+    from smetslab.report.ranking import option_count
+
+    out.print(option_count([r.option for r in ranked]))
+    national = national_line(ranked, metrics, rank_by, scenario or {})
+    if national:
+        out.print(national)
+
+
+def national_line(ranked: Sequence[Any], metrics: Mapping[str, Any], rank_by: str,
+                  scenario: Mapping[str, Any]) -> str:
+    """Baseline's rank-by metric at national scale and per customer (the report has every metric)."""
+    from smetslab.report.national import national_scale, national_text, per_customer
+    from smetslab.report.ranking import BASELINE
+
+    scale = national_scale(scenario)
+    base = next((r for r in ranked if r.option == BASELINE), None)
+    cell = base.cell(rank_by) if base is not None else None
+    if scale is None or cell is None:
+        return ""
+    total = national_text(metrics.get(rank_by), cell.mean, scale)
+    if not total:
+        return ""
+    each = per_customer(metrics.get(rank_by), cell.mean)
+    years = f"{scale.years:g} year{'s' if scale.years != 1 else ''}"
+    return (f"national ({scale.national_premises:,.0f} premises, {years}): baseline {total}"
+            + (f", {each} per customer" if each else "") + "; every metric nationally in report.html")
+
+
+def _groups_note(ranked: Sequence[Any]) -> str:
+    shared = sorted({r.group for r in ranked if r.group_size > 1})
+    if not shared:
+        return "rank groups: every option differs significantly from the next group's first (none shared)"
+    return (f"n= : a rank group ({len(shared)} shared): options whose paired difference from the group's first "
+            f"is not significant at 95%")
 
 
 def load_sensitivity(path: Path, scenario_sha256: str | None) -> SensitivityResult | None:
@@ -244,20 +345,33 @@ def compare(
     ),
     recompute: bool = typer.Option(False, "--recompute", help="Recompute even if the folder holds finished results."),
     rank_by: str = typer.Option(DEFAULT_RANK_BY, "--rank-by", help="Metric id to rank by (see report.html)."),
+    precision: str = typer.Option(
+        "0.05", "--precision", metavar="REL", help="Add replicates (from the scenario's count) until baseline's "
+        "rank-by metric has a 95% half-width within REL of its mean, up to --max-replicates; 'off' = the "
+        "scenario's replicates exactly."
+    ),
+    max_replicates: int = typer.Option(400, "--max-replicates", help="The cap on replicates for --precision."),
 ) -> int:
     """Compare every option of a scenario against baseline: ranked table, report.html, results.duckdb."""
-    from smetslab.fleet import run as fleet_run
+    from smetslab.fleet.precision import identity_sha256, parse_precision
     from smetslab.fleet.sensitivity import analyse, check_rank_by
     from smetslab.interfaces.config import load_scenario
     from smetslab.report import build_report, ranking
     from smetslab.report._store import read_run
 
     metrics = check_rank_by(rank_by)  # before any work: a typo should not cost a run
+    target = parse_precision(precision)
     scen = load_scenario(scenario)  # a path, or a built-in name such as gb-national; InputError if neither
+    if target is not None and not scen.replicates <= max_replicates <= 1000:
+        raise InputError(f"--max-replicates {max_replicates}: must be between the scenario's replicates "
+                         f"({scen.replicates}) and 1000")
     now = datetime.now().astimezone()
     out_dir = resolve_out_dir(out, str(scen.name), now)
     sha = scen.sha256()
-    status = _check_existing(out_dir, sha, str(scen.name)) if out_dir.exists() else None
+    identity = identity_sha256(scen)
+    status = _check_existing(out_dir, sha, str(scen.name), identity) if out_dir.exists() else None
+    if target is None and status is not None:
+        _check_fixed_count(out_dir, sha, scen.replicates)
     out_dir.mkdir(parents=True, exist_ok=True)
     db = out_dir / RESULTS_FILE
     if status == "finished" and not recompute:
@@ -266,14 +380,15 @@ def compare(
         err_console.print(f"resuming the unfinished run in {db}")
     try:
         with progress_bar(f"{scen.name}: fleet run") as update:
-            fleet_run(scen, db, workers=workers, scheduler=scheduler, progress=update, recompute=recompute)
+            _, reached = _run_fleet(scen, db, target, max_replicates, rank_by, workers=workers,
+                                    scheduler=scheduler, progress=update, recompute=recompute)
     except KeyboardInterrupt:
         # finished chunks are already in the file; the same command with --out resumes from them
         again = " ".join(["smetslab compare", *([str(scenario)] if scenario else []), "--out", str(out_dir)])
         err_console.print(f"interrupted; resume with: {again}")
         raise
     stored = read_run(db)
-    ranked = ranking(stored.summary, rank_by, metrics=metrics, titles=stored.titles)
+    ranked = ranking(stored.summary, rank_by, metrics=metrics, titles=stored.titles, values=stored.values)
     sens: SensitivityResult | None = None
     if sensitivity:
         cache = out_dir / SENSITIVITY_FILE
@@ -294,22 +409,67 @@ def compare(
     console = _stdout_console()
     console.print(f"scenario {scen.name} · seed {stored.info.get('seed', '?')} · "
                   f"smetslab {stored.info.get('version', '?')}")
-    print_ranked_table(ranked, metrics, rank_by, console)
+    if reached:
+        console.print(reached)
+    print_ranked_table(ranked, metrics, rank_by, console, stored.scenario)
     if sens is not None:
         _print_sensitivity_summary(sens if sens.rank_by == rank_by else analyse(sens, rank_by), console)
-    console.print(f"report:  {report}")
-    console.print(f"results: {db}")
-    console.print(f"out: {out_dir}")
+    console.print(f"report:  {report}", soft_wrap=True)
+    console.print(f"results: {db}", soft_wrap=True)
+    console.print(f"out: {out_dir}", soft_wrap=True)
     return 0
+
+
+def _check_fixed_count(out_dir: Path, scenario_sha256: str, replicates: int) -> None:
+    """``--precision off`` runs exactly the scenario's replicates: refuse a folder holding this scenario run
+    to a precision with another count (it cannot shrink, and reusing it would not be what was asked)."""
+    from smetslab.report._store import read_run_info
+
+    info = read_run_info(out_dir / RESULTS_FILE)
+    if info.get("scenario_sha256") != scenario_sha256:
+        raise InputError(f"--precision off: {str(out_dir)!r} holds this scenario run with "
+                         f"{info.get('replicates', '?')} replicates (to a precision), not {replicates}; drop "
+                         f"--precision off to reuse it, or choose a new folder")
+
+
+def _run_fleet(scen: Any, db: Path, target: float | None, max_replicates: int, rank_by: str,
+               **run_kwargs: Any) -> tuple[Any, str]:
+    """Run the fleet: to the precision ``target`` (``fleet.precision``) or, with None, the scenario's fixed
+    replicates. Returns the scenario as run (its final replicate count) and a line saying what was reached."""
+    from smetslab.fleet import run as fleet_run
+    from smetslab.fleet.precision import clear_precision, run_to_precision
+
+    if target is None:
+        fleet_run(scen, db, **run_kwargs)
+        clear_precision(db)
+        return scen, f"replicates: {scen.replicates} (fixed; --precision off)"
+    result = run_to_precision(scen, db, target=target, cap=max_replicates, metric=rank_by, **run_kwargs)
+    verdict = "met" if result.met else f"NOT met at the cap of {result.cap} replicates (--max-replicates)"
+    return result.scenario, (
+        f"precision: baseline {result.metric} 95% half-width {100 * result.reached:.2f}% of its mean with "
+        f"{result.replicates} replicates (target {100 * result.target:g}%, {verdict})")
 
 
 def _print_sensitivity_summary(sens: SensitivityResult, console: Console) -> None:
     if not sens.sweeps:
         console.print("sensitivity: the scenario lists no sweeps (add them under 'sensitivity:')")
         return
+    grouped = " out of their rank groups" if sens.central_groups else ""
     moving = [s for s in sens.ordered() if s.positions_moved]
-    if not moving:
-        console.print(f"sensitivity: no swept assumption changes the ranking ({len(sens.sweeps)} swept)")
+    if moving:
+        parts = [f"{s.label} ({s.low.positions_moved}/{s.high.positions_moved})" for s in moving[:5]]
+        console.print(f"sensitivity: assumptions that move options{grouped} (positions moved at low/high): "
+                      + ", ".join(parts))
         return
-    parts = [f"{s.label} ({s.low.positions_moved}/{s.high.positions_moved})" for s in moving[:5]]
-    console.print("sensitivity: assumptions that move the ranking (positions moved at low/high): " + ", ".join(parts))
+    alone = " out of its rank group" if sens.central_groups else ""
+    console.print(f"sensitivity: no swept assumption moves an option{alone} ({len(sens.sweeps)} swept)")
+
+    def swaps(point: Any) -> int:
+        return sum(abs(d) for d in point.rank_change.values())
+
+    inside = sorted((s for s in sens.sweeps if swaps(s.low) or swaps(s.high)),
+                    key=lambda s: (-max(swaps(s.low), swaps(s.high)), s.param))
+    if inside:
+        parts = [f"{s.label} ({swaps(s.low)}/{swaps(s.high)})" for s in inside[:5]]
+        console.print("  places changed inside rank groups (low/high; within the noise of the sweeps' "
+                      "replicates): " + ", ".join(parts))

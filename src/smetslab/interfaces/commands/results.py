@@ -67,7 +67,14 @@ def show(
 
     metrics = check_rank_by(rank_by)
     stored = read_run(_existing_db(db))
-    print_ranked_table(ranking(stored.summary, rank_by, metrics=metrics, titles=stored.titles), metrics, rank_by)
+    ranked = ranking(stored.summary, rank_by, metrics=metrics, titles=stored.titles, values=stored.values)
+    from smetslab.interfaces.commands.compare import _stdout_console
+    from smetslab.report.html import precision_sentence
+
+    console = _stdout_console()
+    n_replicates = max((r.n_replicates for r in stored.summary), default=0)
+    console.print(f"precision: {precision_sentence(stored.info, n_replicates)}")
+    print_ranked_table(ranked, metrics, rank_by, console, stored.scenario)
     return 0
 
 
@@ -87,7 +94,9 @@ def report(
     check_rank_by(rank_by)
     _existing_db(db)
     # the sweeps saved beside the results, if they are of the same scenario
-    sens = load_sensitivity(db.parent / SENSITIVITY_FILE, read_run_info(db).get("scenario_sha256"))
+    # (keyed by the scenario as given: --precision may have run it with more replicates)
+    info = read_run_info(db)
+    sens = load_sensitivity(db.parent / SENSITIVITY_FILE, info.get("requested_sha256") or info.get("scenario_sha256"))
     now = datetime.now().astimezone()
     path = build_report(db, out or db.parent / "report.html", sensitivity=sens, rank_by=rank_by,
                         generated_at=now.strftime("%Y-%m-%d %H:%M:%S %Z"))
