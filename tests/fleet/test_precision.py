@@ -102,7 +102,7 @@ def test_a_second_run_reuses_the_finished_replicates(scen, tmp_path) -> None:
     con.close()
     assert [n for n, _ in rounds] == [n for n, _ in first.rounds]  # the history survives the reuse
     # a tighter target continues from there: only the extra replicates are computed
-    tighter = run_to_precision(scen, db, target=0.25, cap=200, workers=1, runner=counting_run)
+    tighter = run_to_precision(scen, db, target=first.reached / 2, cap=200, workers=1, runner=counting_run)
     assert tighter.replicates > first.replicates
     assert sum(computed) == tighter.replicates - first.replicates
 
