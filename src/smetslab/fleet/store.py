@@ -13,6 +13,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,11 @@ def write_blocks(con: duckdb.DuckDBPyConnection, replicate: int,
         _insert(con, "chunk_results", rows)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        # after an interrupted query DuckDB may already have aborted the transaction, and the rollback then
+        # fails too ("cannot rollback"); the original exception is the one to report, and an uncommitted
+        # transaction is discarded anyway when the connection closes
+        with suppress(duckdb.Error, RuntimeError):
+            con.execute("ROLLBACK")
         raise
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shlex
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -264,14 +265,9 @@ def compare(
         err_console.print(f"reusing the finished results in {db} (--recompute to run again)")
     elif status is not None:
         err_console.print(f"resuming the unfinished run in {db}")
-    try:
-        with progress_bar(f"{scen.name}: fleet run") as update:
-            fleet_run(scen, db, workers=workers, scheduler=scheduler, progress=update, recompute=recompute)
-    except KeyboardInterrupt:
-        # finished chunks are already in the file; the same command with --out resumes from them
-        again = " ".join(["smetslab compare", *([str(scenario)] if scenario else []), "--out", str(out_dir)])
-        err_console.print(f"interrupted; resume with: {again}")
-        raise
+    _set_resume_hint(scenario, out_dir, sensitivity)
+    with progress_bar(f"{scen.name}: fleet run") as update:
+        fleet_run(scen, db, workers=workers, scheduler=scheduler, progress=update, recompute=recompute)
     stored = read_run(db)
     ranked = ranking(stored.summary, rank_by, metrics=metrics, titles=stored.titles)
     sens: SensitivityResult | None = None
@@ -301,6 +297,16 @@ def compare(
     console.print(f"results: {db}")
     console.print(f"out: {out_dir}")
     return 0
+
+
+def _set_resume_hint(scenario: Path | None, out_dir: Path, sensitivity: bool) -> None:
+    """If interrupted from here on, the CLI's one line says how to resume: finished chunks are in the
+    results file and the same command with --out continues from them (``interfaces.signals``)."""
+    from smetslab.interfaces.signals import set_resume_hint
+
+    words = ["smetslab compare", *([shlex.quote(str(scenario))] if scenario else []), "--out",
+             shlex.quote(str(out_dir)), *(["--sensitivity"] if sensitivity else [])]
+    set_resume_hint(" ".join(words))
 
 
 def _print_sensitivity_summary(sens: SensitivityResult, console: Console) -> None:
