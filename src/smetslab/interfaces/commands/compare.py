@@ -109,11 +109,15 @@ def _check_existing(out_dir: Path, scenario_sha256: str | None, scenario_name: s
 
     Refuses a folder holding another scenario's results, so a run is never overwritten by accident.
     """
+    from smetslab.fleet.store import existing_tables
+
     db = out_dir / RESULTS_FILE
     if not db.exists():
         if (out_dir / REPORT_FILE).exists():
             raise InputError(f"--out {str(out_dir)!r}: holds a {REPORT_FILE} but no {RESULTS_FILE}; "
                              f"choose an empty or new folder")
+        return None
+    if not existing_tables(db):  # a run interrupted before it made its tables; locked or foreign: InputError
         return None
     from smetslab.report._store import read_run_info
 
