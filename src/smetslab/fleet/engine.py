@@ -226,9 +226,10 @@ def _dask(params: ModelParams, units: list[tuple[int, tuple[int, ...]]], workers
                 client = Client(cluster)
             else:
                 client = Client(scheduler, timeout="20s")
-        except OSError as exc:
-            raise InputError(f"scheduler {scheduler!r}: cannot connect ({exc}); give a Dask scheduler address "
-                             f"such as tcp://host:8786, or 'local'") from None
+        except (OSError, ValueError, TypeError) as exc:  # refused, timed out, or an address Dask cannot parse
+            reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            raise InputError(f"scheduler {scheduler[:60]!r}: cannot connect ({reason}); give a Dask scheduler "
+                             f"address such as tcp://host:8786, or 'local'") from None
         try:
             futs = [client.submit(compute_chunk, params, r, b, pure=False) for r, b in units]
             for f in dask_completed(futs):

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from smetslab.errors import InputError
+from smetslab.interfaces.commands._common import check_out_file, prepare_out_dir, writing
 from smetslab.interfaces.commands.compare import DEFAULT_RANK_BY
 
 __all__ = ["register", "app", "FORMATS"]
@@ -43,11 +44,9 @@ def export(
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt!r}: not a format; allowed: {', '.join(FORMATS)}")
     _existing_db(db)
-    out_dir = out if out is not None else db.parent / f"export-{fmt}"
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"--out {str(out_dir)!r}: is a file, expected a folder")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = fleet_export(db, out_dir, fmt)
+    out_dir = prepare_out_dir(out if out is not None else db.parent / f"export-{fmt}", "--out")
+    with writing(out_dir, "--out"):
+        written = fleet_export(db, out_dir, fmt)
     files = sorted(Path(p) for p in written) if written else sorted(out_dir.glob(f"*.{fmt}"))
     for path in files:
         typer.echo(str(path))
@@ -86,10 +85,12 @@ def report(
 
     check_rank_by(rank_by)
     _existing_db(db)
+    target = check_out_file(out or db.parent / "report.html", "--out" if out else "report path")
     # the sweeps saved beside the results, if they are of the same scenario
     sens = load_sensitivity(db.parent / SENSITIVITY_FILE, read_run_info(db).get("scenario_sha256"))
     now = datetime.now().astimezone()
-    path = build_report(db, out or db.parent / "report.html", sensitivity=sens, rank_by=rank_by,
-                        generated_at=now.strftime("%Y-%m-%d %H:%M:%S %Z"))
+    with writing(target, "--out" if out else "report path"):
+        path = build_report(db, target, sensitivity=sens, rank_by=rank_by,
+                            generated_at=now.strftime("%Y-%m-%d %H:%M:%S %Z"))
     typer.echo(str(path))
     return 0
