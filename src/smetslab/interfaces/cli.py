@@ -7,6 +7,7 @@ bug and keeps its traceback.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from contextlib import suppress
@@ -88,9 +89,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+_LONG_TOKEN = re.compile(r"\S{121,}")
+_MAX_LINE = 1000
+
+
+def one_line(text: str) -> str:
+    """An error message as one readable line: newlines folded, and any run of more than 120 non-blank
+    characters (a 100,000-digit "UTRN", a pasted file) shown by its ends and its length."""
+    line = " ".join(text.split())
+    line = _LONG_TOKEN.sub(lambda m: f"{m[0][:40]}…[{len(m[0]):,} characters]…{m[0][-12:]}", line)
+    return line if len(line) <= _MAX_LINE else line[: _MAX_LINE - 1] + "…"
+
+
 def _say(line: str) -> None:
     with suppress(OSError):  # stderr closed or a broken pipe: the exit code still tells
-        print(line, file=sys.stderr, flush=True)
+        print(one_line(line), file=sys.stderr, flush=True)
 
 
 def _dispatch(args: list[str], state: signals.SignalState) -> int:
