@@ -11,6 +11,7 @@ import re
 import sys
 from collections.abc import Sequence
 from contextlib import suppress
+from typing import Any
 
 from smetslab.interfaces import signals
 
@@ -18,6 +19,7 @@ from smetslab.interfaces import signals
 _restore_signals = signals.exit_on_signal()
 
 import typer  # noqa: E402
+import typer.main  # noqa: E402
 
 from smetslab import __version__  # noqa: E402
 from smetslab.errors import SmetslabError  # noqa: E402
@@ -106,9 +108,25 @@ def _say(line: str) -> None:
         print(one_line(line), file=sys.stderr, flush=True)
 
 
+def _plain_help_command() -> Any:
+    """The click command tree of ``app``, with plain help: typer's rich help boxes cut long words with '…'
+    at 80 columns (and in pipes), while click's formatter wraps every word of every help text."""
+    command = typer.main.get_command(app)
+    todo = [command]
+    while todo:
+        c = todo.pop()
+        if hasattr(c, "rich_markup_mode"):
+            c.rich_markup_mode = None
+        if not getattr(c, "short_help", None) and getattr(c, "help", None):
+            # a group lists each command by its first paragraph, whole (click would cut it with '...')
+            c.short_help = " ".join(str(c.help).split("\n\n")[0].split())
+        todo.extend(getattr(c, "commands", {}).values())
+    return command
+
+
 def _dispatch(args: list[str], state: signals.SignalState) -> int:
     try:
-        result = app(args=args, prog_name="smetslab", standalone_mode=False)
+        result = _plain_help_command().main(args=args, prog_name="smetslab", standalone_mode=False)
     except _UsageError as exc:
         if _NoArgsIsHelp is not None and isinstance(exc, _NoArgsIsHelp):
             print(exc.format_message())  # the help text a bare group invocation asks for
