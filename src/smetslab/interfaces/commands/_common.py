@@ -73,10 +73,11 @@ def prepare_out_dir(path: Path, field: str) -> Path:
     return path
 
 
-def check_out_file(path: Path, field: str, *, stream_ok: bool = False) -> Path:
-    """Check that a file can be written at ``path`` (its folder exists, is a folder and is writable; the path is
-    not a folder). InputError naming ``field`` otherwise. Nothing is created. ``stream_ok``: a device or pipe
-    (/dev/stdout) is fine, for output written in place rather than renamed into place."""
+def prepare_out_file(path: Path, field: str, *, stream_ok: bool = False) -> Path:
+    """Check that a file can be written at ``path``, creating its folder if missing (as ``--out`` folders are);
+    InputError naming ``field`` if the folder cannot be made, the path is a folder, or it cannot be written.
+    ``stream_ok``: a device or pipe (/dev/stdout) is fine, for output written in place rather than renamed
+    into place."""
     blocker = _file_in_path(path)
     if blocker is not None:
         raise InputError(f"{field} {str(path)!r}: {str(blocker)!r} is a file, not a folder")
@@ -86,7 +87,7 @@ def check_out_file(path: Path, field: str, *, stream_ok: bool = False) -> Path:
         raise InputError(f"{field} {str(path)!r}: not a regular file (a device or pipe); give a file path")
     parent = path.parent
     if not parent.exists():
-        raise InputError(f"{field} {str(path)!r}: folder {str(parent)!r} does not exist")
+        prepare_out_dir(parent, field)
     writable = os.access(path, os.W_OK) if path.exists() else os.access(parent, os.W_OK | os.X_OK)
     if not writable:
         raise InputError(f"{field} {str(path)!r}: cannot be written (permission denied)")

@@ -25,7 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from smetslab.errors import InputError
-from smetslab.interfaces.commands._common import check_out_file, err_console, prepare_out_dir, writing
+from smetslab.interfaces.commands._common import err_console, prepare_out_dir, writing
 
 if TYPE_CHECKING:
     from smetslab.fleet.sensitivity import SensitivityResult
@@ -96,8 +96,8 @@ def resolve_out_dir(out: Path | None, scenario_name: str, now: datetime) -> Path
         if out.exists() and not out.is_dir():
             raise InputError(f"--out {str(out)!r}: is a file, expected a folder")
         return out
-    # the default folder is made in the working directory: say so if it cannot be
-    check_out_file(Path.cwd() / "compare-run", "the working folder")
+    if not os.access(Path.cwd(), os.W_OK | os.X_OK):  # the default folder is made here: say so if it cannot be
+        raise InputError(f"the working folder {str(Path.cwd())!r} is not writable; give --out FOLDER")
     base = Path.cwd() / f"compare-{_slug(scenario_name)}-{now:%Y%m%d-%H%M%S}"
     candidate, n = base, 1
     while candidate.exists():

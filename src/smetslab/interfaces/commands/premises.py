@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from smetslab.errors import InputError
-from smetslab.interfaces.commands._common import check_out_file, emit_json, os_reason, writing
+from smetslab.interfaces.commands._common import emit_json, os_reason, prepare_out_file, writing
 from smetslab.premises.engine import LogRecord
 from smetslab.premises.persistence import PremisesStore
 from smetslab.premises.runner import StoryRun, run_story, summary
@@ -137,9 +137,9 @@ def run(
         raise InputError("--commit-logged-only: only with --db STATE.sqlite (a run without --db commits nothing)")
     story = load_story(story_path)
     if events is not None:
-        check_out_file(events, "--events", stream_ok=True)
+        prepare_out_file(events, "--events", stream_ok=True)
     if db is not None and not db.is_file():
-        check_out_file(db, "--db")
+        prepare_out_file(db, "--db")
     where = repr(str(story_path))
     if db is None:
         result = run_story(story, where=where)

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from smetslab.errors import InputError
-from smetslab.interfaces.commands._common import check_out_file, prepare_out_dir, writing
+from smetslab.interfaces.commands._common import prepare_out_dir, prepare_out_file, writing
 from smetslab.interfaces.commands.compare import DEFAULT_RANK_BY
 
 __all__ = ["register", "app", "FORMATS"]
@@ -85,7 +85,7 @@ def report(
 
     check_rank_by(rank_by)
     _existing_db(db)
-    target = check_out_file(out or db.parent / "report.html", "--out" if out else "report path")
+    target = prepare_out_file(out or db.parent / "report.html", "--out" if out else "report path")
     # the sweeps saved beside the results, if they are of the same scenario
     sens = load_sensitivity(db.parent / SENSITIVITY_FILE, read_run_info(db).get("scenario_sha256"))
     now = datetime.now().astimezone()
