@@ -369,8 +369,9 @@ def recentre_sweep(path: str, low: Any, high: Any, old: Any, new: Any) -> tuple[
     if group not in GROUPS or name not in GROUPS[group].model_fields:
         raise InputError(f"parameter {path!r}: unknown")
     values = (low, high, old, new)
-    if any(isinstance(v, bool) or not isinstance(v, int | float) for v in values) or old == new:
-        return low, high
+    if any(isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) for v in values) \
+            or old == new:
+        return low, high  # flags, text and non-finite values (which validation refuses) are left as they are
     if old != 0:
         lo2, hi2 = low * (new / old), high * (new / old)
     else:

@@ -142,5 +142,8 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     p = Path(path)
     if not p.exists() and str(path) in builtin_scenarios():
         p = builtin_scenarios()[str(path)]
+    elif not p.exists():
+        raise InputError(f"scenario {str(path)!r}: no such file and not a built-in scenario; built-in: "
+                         f"{', '.join(builtin_scenarios())}")
     data = read_scenario_data(p)
     return validate_scenario(data, where=repr(str(path)))

@@ -135,7 +135,7 @@ def _check_existing(out_dir: Path, scenario_sha256: str | None, scenario_name: s
     return info.get("status")
 
 
-_SCHEDULER = re.compile(r"^(?P<scheme>tcp|tls|ws|wss|ucx)://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
+_SCHEDULER = re.compile(r"^(?P<scheme>tcp|tls|ws|wss|ucx)://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]{1,253})"
                         r"(?::(?P<port>\d{1,5}))?/?$")
 
 

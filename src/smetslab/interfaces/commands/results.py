@@ -26,6 +26,9 @@ def _existing_db(db: Path) -> Path:
     if not db.is_file():
         what = "is a folder, expected a results.duckdb file" if db.is_dir() else "no such file"
         raise InputError(f"DB {str(db)!r}: {what}")
+    from smetslab.fleet.store import existing_tables
+
+    existing_tables(db)  # a lock held by a run still writing it, or not DuckDB at all: a clear line either way
     return db
 
 
@@ -40,10 +43,15 @@ def export(
 ) -> int:
     """Export the metrics, options and run_info tables to Parquet or CSV files."""
     from smetslab.fleet import export as fleet_export
+    from smetslab.report._store import read_run_info
 
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt!r}: not a format; allowed: {', '.join(FORMATS)}")
     _existing_db(db)
+    status = read_run_info(db).get("status", "missing")
+    if status != "finished":  # an unfinished run's metrics table is empty or stale: exporting it would mislead
+        raise InputError(f"DB {str(db)!r}: the run has not finished (status {status!r}); run the same smetslab "
+                         f"compare again to finish it, then export")
     out_dir = prepare_out_dir(out if out is not None else db.parent / f"export-{fmt}", "--out")
     with writing(out_dir, "--out"):
         written = fleet_export(db, out_dir, fmt)
