@@ -211,3 +211,21 @@ def test_soak_other_long_commands(work, delay):
                  ["premises", "run", str(story), "--db", f"story-{delay}.sqlite"]):
         _interrupt(args, root, delay, signal.SIGINT if delay < 2 else signal.SIGTERM)
     assert _metrics(finished / "results.duckdb") == reference  # the reports and exports never touch it
+
+
+@pytest.mark.slow
+def test_soak_local_dask_cluster(work):
+    """The same on a local Dask cluster: its worker processes ignore Ctrl-C (the run closes the cluster) and log
+    nothing over the interrupted line; none outlives the run, also when the parent alone is killed."""
+    pytest.importorskip("distributed")
+    root, reference = work
+    args = ["compare", "sig.yaml", "--out", "dask", "--workers", "2", "--scheduler", "local"]
+    for delay, sig in ((6.0, signal.SIGINT), (9.0, signal.SIGTERM), (12.0, signal.SIGINT)):
+        _interrupt(args, root, delay, sig)
+    proc = _start(args, root)
+    time.sleep(8.0)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    _assert_group_gone(proc.pid, within_s=15.0)
+    _resume_and_check(root, "dask", reference)

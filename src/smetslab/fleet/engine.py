@@ -12,6 +12,7 @@ Dask is imported lazily, only here.
 from __future__ import annotations
 
 import ctypes
+import logging
 import math
 import os
 import signal
@@ -204,8 +205,41 @@ def local_cluster(workers: int) -> Any:
     import dask
     from distributed import LocalCluster
 
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 1 << 30}):
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 1 << 30}), \
+            _quiet_dask_children():
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+
+
+@contextmanager
+def _quiet_dask_children() -> Iterator[None]:
+    """The worker processes of a local cluster leave Ctrl-C to us, as our own workers do (``_worker_init``).
+
+    Dask starts them with fork+exec, which resets the signal mask but keeps an *ignored* SIGINT, and Python
+    then never installs its KeyboardInterrupt handler (nor does asyncio): so SIGINT is ignored here while the
+    cluster starts, and a terminal's Ctrl-C to the process group then reaches only this process, which closes
+    the cluster. SIGINT is also blocked in this thread meanwhile, and Linux keeps a blocked signal pending even
+    when it is ignored, so a Ctrl-C during the start is handled once it is over rather than lost (unless a
+    helper thread that does not block it, such as a terminal progress bar's, takes it). Their log level is
+    raised to critical, so closing the cluster mid-run prints no warnings or lost-connection errors over the
+    interrupted line; Dask's own parent watch ends them if this process dies.
+    """
+    key = "DASK_LOGGING__DISTRIBUTED"
+    before = os.environ.get(key)
+    os.environ[key] = "critical"
+    in_main = threading.current_thread() is threading.main_thread()
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
+    try:
+        yield
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, handler if handler is not None else signal.SIG_DFL)
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        if before is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = before
 
 
 def _dask(params: ModelParams, units: list[tuple[int, tuple[int, ...]]], workers: int | None,
@@ -234,6 +268,11 @@ def _dask(params: ModelParams, units: list[tuple[int, tuple[int, ...]]], workers
             futs = [client.submit(compute_chunk, params, r, b, pure=False) for r, b in units]
             for f in dask_completed(futs):
                 yield f.result()
+        except BaseException:
+            # stopped mid-run (a signal, or the loop closed early): the client and the scheduler would log every
+            # forgotten task as they close; the caller reports the interruption in one line
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)
+            raise
         finally:
             client.close()
             if cluster is not None:
