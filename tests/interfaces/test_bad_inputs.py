@@ -550,3 +550,18 @@ def test_json_bulk_line_errors_name_the_counter(corpus, capsys, monkeypatch):
     assert main(["utrn", "issue", "--jsonl", "--keystore", corpus["ks"]]) == 2
     (line,) = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert line["field"] == "counter" and line["id"] == "r1" and "utrn" not in line
+
+
+def test_compare_on_a_full_disk(corpus, capsys, monkeypatch, tmp_path):
+    """DuckDB cannot write the results (disk full, simulated at the store): one line naming --out, exit 2, and
+    the same command later resumes (nothing half-written: each chunk is one transaction)."""
+    import duckdb
+
+    from smetslab.fleet import store
+
+    def full(*a: Any, **k: Any) -> None:
+        raise duckdb.IOException('IO Error: Could not write to file "results.duckdb.wal": No space left on device')
+
+    monkeypatch.setattr(store, "write_blocks", full)
+    err = _run(capsys, ["compare", f"{corpus['ex']}/my.yaml", "--out", str(tmp_path / "run"), "--workers", "1"])
+    _check_one_line(err, _LAST[0], 2, ["--out", "No space left"], "compare-disk-full")
