@@ -127,6 +127,7 @@ def _run_all(clone: Path, commands: list[Command]) -> None:
     env["PYTHONPATH"] = str(clone / "src") + os.pathsep + env.get("PYTHONPATH", "")
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env.pop("COLUMNS", None)
+    before = {p.name for p in clone.iterdir()}
     ran = 0
     for c in commands:
         text = runnable(c.text)
@@ -146,6 +147,9 @@ def _run_all(clone: Path, commands: list[Command]) -> None:
             assert ln.strip() in got, f"{c.source}: {text!r} did not print {ln.strip()!r}\n{printed[-2000:]}"
         ran += 1
     assert ran > 0
+    # outputs go where the README says: runs/ (git-ignored), or compare's own compare-<scenario>-<date-time>
+    stray = sorted(n for n in {p.name for p in clone.iterdir()} - before if n != "runs" and not n.startswith("compare-"))
+    assert not stray, f"the README's commands wrote into the checkout: {stray}"
 
 
 def test_extract_reads_console_blocks_as_commands_and_output():
