@@ -207,7 +207,9 @@ def local_cluster(workers: int) -> Any:
 
     with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 1 << 30}), \
             _quiet_dask_children():
-        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        # the scheduler's HTTP server on a free port: the fixed default (8787) may be another program's, which
+        # only earns a warning on the caller's stderr
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
 
 
 @contextmanager
