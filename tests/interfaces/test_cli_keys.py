@@ -81,5 +81,6 @@ def test_list_missing_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path)
 
 def test_list_reports_an_unreadable_key_file_on_its_row(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     (tmp_path / "00db1234567890a0-ka.pem").write_text("-----BEGIN CERTIFICATE-----\nnot base64\n")
-    code, out, _ = _run(capsys, "keys", "list", str(tmp_path))
-    assert code == 0 and "00DB1234567890A0" in out and "not a readable PEM" in out
+    code, out, err = _run(capsys, "keys", "list", str(tmp_path))
+    assert code == 2 and "00DB1234567890A0" in out and "not a readable PEM" in out
+    assert err.count("\n") == 1 and err.startswith("error: ") and "00db1234567890a0-ka.pem" in err

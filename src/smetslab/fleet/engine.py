@@ -11,12 +11,18 @@ Dask is imported lazily, only here.
 
 from __future__ import annotations
 
+import ctypes
+import logging
 import math
 import os
+import signal
 import sys
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -106,19 +112,87 @@ def _processes(params: ModelParams, units: list[tuple[int, tuple[int, ...]]],
     # without an `if __name__ == "__main__"` guard. The pool starts (forks) here, eagerly, and ``run``
     # calls this while its DuckDB connection is closed, so no database thread or lock is copied.
     ctx = get_context("fork" if sys.platform == "linux" else "spawn")
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx)
-    futures: list[Future[tuple[int, BlockResult]]] = [pool.submit(compute_chunk, params, r, b) for r, b in units]
+    # SIGINT/SIGTERM stay blocked while the workers fork, so none arrives in a child before its initializer
+    # has made it ignore SIGINT (it would die with a traceback of its own); a signal meanwhile waits for the
+    # parent and is handled there once unblocked.
+    with _signals_blocked():
+        pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init,
+                                   initargs=(os.getpid(),))
+        futures: list[Future[tuple[int, BlockResult]]] = [pool.submit(compute_chunk, params, r, b)
+                                                          for r, b in units]
 
     def gen() -> Iterator[tuple[int, BlockResult]]:
         try:
             for f in as_completed(futures):
                 yield f.result()
-        finally:
-            for f in futures:
-                f.cancel()
-            pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException:  # interrupted, or closed early: stop the workers now rather than after their chunk
+            _stop_pool(pool)
+            raise
+        pool.shutdown(wait=True)
 
     return gen()
+
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_WATCH_PARENT_S = 0.5
+_PR_SET_PDEATHSIG = 1
+
+
+@contextmanager
+def _signals_blocked() -> Iterator[None]:
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Runs first in each worker: never act on a terminal's Ctrl-C, and never outlive the parent.
+
+    The terminal sends SIGINT to the whole process group; the parent decides what happens (it terminates
+    the workers as it unwinds), so a worker ignores SIGINT and dies at once on SIGTERM. If the parent dies
+    without that (SIGKILL, a crash), Linux sends the worker SIGKILL (PR_SET_PDEATHSIG), and everywhere a
+    watchdog thread sees the parent change and exits, so no worker is left holding the caller's pipes.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform == "linux":
+        with suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+    if os.getppid() != parent_pid:  # the parent died before the death signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(_WATCH_PARENT_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="smetslab-parent-watch", daemon=True).start()
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started, terminate the workers (their chunks are lost, not half-written: only
+    the parent writes), and wait a bounded time for them to go."""
+    # the executor's own thread cancels the pending futures (cancelling them here races with it marking
+    # them broken once the workers are gone, which raises InvalidStateError in that thread)
+    pool.shutdown(wait=False, cancel_futures=True)
+    # the executor has no public way to stop running tasks; its process table is the only handle on them
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    for p in workers:
+        with suppress(Exception):
+            p.terminate()
+    for p in workers:
+        p.join(timeout=2.0)
+        if p.is_alive():  # pragma: no cover - SIGTERM is not ignored in workers
+            with suppress(Exception):
+                p.kill()
+    pool.shutdown(wait=True)
 
 
 def local_cluster(workers: int) -> Any:
@@ -131,8 +205,43 @@ def local_cluster(workers: int) -> Any:
     import dask
     from distributed import LocalCluster
 
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 1 << 30}):
-        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 1 << 30}), \
+            _quiet_dask_children():
+        # the scheduler's HTTP server on a free port: the fixed default (8787) may be another program's, which
+        # only earns a warning on the caller's stderr
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+
+
+@contextmanager
+def _quiet_dask_children() -> Iterator[None]:
+    """The worker processes of a local cluster leave Ctrl-C to us, as our own workers do (``_worker_init``).
+
+    Dask starts them with fork+exec, which resets the signal mask but keeps an *ignored* SIGINT, and Python
+    then never installs its KeyboardInterrupt handler (nor does asyncio): so SIGINT is ignored here while the
+    cluster starts, and a terminal's Ctrl-C to the process group then reaches only this process, which closes
+    the cluster. SIGINT is also blocked in this thread meanwhile, and Linux keeps a blocked signal pending even
+    when it is ignored, so a Ctrl-C during the start is handled once it is over rather than lost (unless a
+    helper thread that does not block it, such as a terminal progress bar's, takes it). Their log level is
+    raised to critical, so closing the cluster mid-run prints no warnings or lost-connection errors over the
+    interrupted line; Dask's own parent watch ends them if this process dies.
+    """
+    key = "DASK_LOGGING__DISTRIBUTED"
+    before = os.environ.get(key)
+    os.environ[key] = "critical"
+    in_main = threading.current_thread() is threading.main_thread()
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
+    try:
+        yield
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, handler if handler is not None else signal.SIG_DFL)
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        if before is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = before
 
 
 def _dask(params: ModelParams, units: list[tuple[int, tuple[int, ...]]], workers: int | None,
@@ -153,19 +262,37 @@ def _dask(params: ModelParams, units: list[tuple[int, tuple[int, ...]]], workers
                 client = Client(cluster)
             else:
                 client = Client(scheduler, timeout="20s")
-        except OSError as exc:
-            raise InputError(f"scheduler {scheduler!r}: cannot connect ({exc}); give a Dask scheduler address "
-                             f"such as tcp://host:8786, or 'local'") from None
+        except (OSError, ValueError, TypeError) as exc:  # refused, timed out, or an address Dask cannot parse
+            reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            raise InputError(f"scheduler {scheduler[:60]!r}: cannot connect ({reason}); give a Dask scheduler "
+                             f"address such as tcp://host:8786, or 'local'") from None
         try:
             futs = [client.submit(compute_chunk, params, r, b, pure=False) for r, b in units]
             for f in dask_completed(futs):
                 yield f.result()
+        except BaseException:
+            # stopped mid-run (a signal, or the loop closed early): the client and the scheduler would log every
+            # forgotten task as they close; the caller reports the interruption in one line
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)
+            raise
         finally:
             client.close()
             if cluster is not None:
                 cluster.close()
 
     return name, gen()
+
+
+@contextmanager
+def closing_iterator(it: Iterator[Any]) -> Iterator[None]:
+    """Close a backend's result generator as soon as the loop over it ends, normally or not: its clean-up
+    (stop the workers, close the Dask client) must run now, not whenever the traceback lets it be collected."""
+    try:
+        yield
+    finally:
+        close = getattr(it, "close", None)
+        if close is not None:
+            close()
 
 
 # -- the run loop ------------------------------------------------------------------------------------------
@@ -238,11 +365,12 @@ def run(scenario: Scenario, db_path: str | Path, *, workers: int | None = None, 
         done = reused
         if progress:
             progress(done, len(all_units))
-        for replicate, blocks in results:
-            store.write_blocks(con, replicate, blocks)
-            done += 1
-            if progress:
-                progress(done, len(all_units))
+        with closing_iterator(results):
+            for replicate, blocks in results:
+                store.write_blocks(con, replicate, blocks)
+                done += 1
+                if progress:
+                    progress(done, len(all_units))
         values = _finalise_all(params, store.block_sums(con), scenario.replicates)
         store.write_metrics(con, values, _option_rows(params.options))
         return RunSummary(db, scenario.name, scenario.seed, "finished", backend, len(all_units),
@@ -259,11 +387,12 @@ def run_in_memory(scenario: Scenario, *, workers: int | None = None, scheduler: 
     units = plan_chunks(scenario.premises, scenario.replicates, _chunk_blocks(chunk_premises))
     _, results = _run_units(params, units, workers, scheduler)
     parts: dict[tuple[str, int, str], dict[int, float]] = defaultdict(dict)
-    for replicate, blocks in results:
-        for b, per_opt in blocks.items():
-            for o, block_sums in per_opt.items():
-                for k, v in block_sums.items():
-                    parts[(o, replicate, k)][b] = v
+    with closing_iterator(results):
+        for replicate, blocks in results:
+            for b, per_opt in blocks.items():
+                for o, block_sums in per_opt.items():
+                    for k, v in block_sums.items():
+                        parts[(o, replicate, k)][b] = v
     sums: dict[tuple[str, int], dict[str, float]] = defaultdict(dict)
     for (o, r, k), by_block in parts.items():
         sums[(o, r)][k] = math.fsum(by_block[b] for b in sorted(by_block))

@@ -19,7 +19,7 @@ from smetslab.errors import InputError
 from smetslab.policy.options import OPTIONS, components_of
 from smetslab.policy.windows import DAY_S
 
-__all__ = ["Scenario", "SweepSpec", "Param", "scenario_error", "validate_scenario"]
+__all__ = ["Scenario", "SweepSpec", "Param", "scenario_error", "validate_scenario", "recentre_sweep"]
 
 T = TypeVar("T")
 
@@ -337,9 +337,7 @@ class Scenario(BaseModel):
             if sweep.param not in paths:
                 raise ValueError(f"sensitivity[{i}].param {sweep.param!r}: not a parameter path; allowed e.g. "
                                  f"incidents.wan_lost_per_year (see Scenario.param_paths())")
-            for end in ("low", "high"):
-                _param_type(sweep.param).model_validate(
-                    {"value": getattr(sweep, end), "source": "sweep"})
+            _check_sweep(i, sweep)
         return self
 
     # -- helpers used by sweeps and the store ---------------------------------------------------------
@@ -376,6 +374,66 @@ def _param_type(path: str) -> type[BaseModel]:
     ann = GROUPS[group].model_fields[name].annotation
     assert isinstance(ann, type) and issubclass(ann, BaseModel)
     return ann
+
+
+def _check_sweep(i: int, sweep: SweepSpec) -> None:
+    """Each end a valid value of the parameter, and ``low <= high``; the message names ``sensitivity[i].low/high``."""
+    for end in ("low", "high"):
+        value = getattr(sweep, end)
+        try:
+            _param_type(sweep.param).model_validate({"value": value, "source": "sweep"})
+        except ValidationError as exc:
+            msg = str(exc.errors(include_url=False)[0]["msg"])
+            raise ValueError(f"sensitivity[{i}].{end} = {value!r}: {msg[:1].lower() + msg[1:]} (allowed values of "
+                             f"{sweep.param})") from None
+    numeric = not isinstance(sweep.low, bool) and not isinstance(sweep.high, bool)
+    if numeric and sweep.low > sweep.high:
+        raise ValueError(f"sensitivity[{i}].low = {sweep.low!r} is above sensitivity[{i}].high = {sweep.high!r} "
+                         f"({sweep.param}); low must be <= high")
+
+
+def _value_bounds(path: str) -> tuple[float | None, float | None]:
+    """(lowest, highest) allowed value of a numeric parameter, None where unbounded (exclusive bounds as given)."""
+    field = _param_type(path).model_fields["value"]
+    lo: float | None = None
+    hi: float | None = None
+    for m in field.metadata:
+        for name in ("ge", "gt"):
+            if getattr(m, name, None) is not None:
+                lo = float(getattr(m, name))
+        for name in ("le", "lt"):
+            if getattr(m, name, None) is not None:
+                hi = float(getattr(m, name))
+    return lo, hi
+
+
+def recentre_sweep(path: str, low: Any, high: Any, old: Any, new: Any) -> tuple[Any, Any]:
+    """An inherited sweep of ``path`` moved from the parent's central value ``old`` to the overriding ``new``.
+
+    The rule (docs/scenarios.md): the sweep keeps its relative spread, so ``low`` and ``high`` are multiplied by
+    ``new / old`` (shifted by ``new - old`` when ``old`` is 0), then clipped to the parameter's allowed range;
+    integer parameters are rounded. Flags and text are returned unchanged. Raises InputError for an unknown path.
+    """
+    group, _, name = path.partition(".")
+    if group not in GROUPS or name not in GROUPS[group].model_fields:
+        raise InputError(f"parameter {path!r}: unknown")
+    values = (low, high, old, new)
+    if any(isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) for v in values) \
+            or old == new:
+        return low, high  # flags, text and non-finite values (which validation refuses) are left as they are
+    if old != 0:
+        lo2, hi2 = low * (new / old), high * (new / old)
+    else:
+        lo2, hi2 = low + (new - old), high + (new - old)
+    lo2, hi2 = min(lo2, hi2), max(lo2, hi2)  # a negative factor would swap the ends
+    floor, ceiling = _value_bounds(path)
+    if floor is not None:
+        lo2, hi2 = max(lo2, floor), max(hi2, floor)
+    if ceiling is not None:
+        lo2, hi2 = min(lo2, ceiling), min(hi2, ceiling)
+    if isinstance(low, int) and isinstance(high, int) and isinstance(new, int):
+        return round(lo2), round(hi2)
+    return float(f"{lo2:.12g}"), float(f"{hi2:.12g}")  # 0.075, not 0.07500000000000001, in the report
 
 
 def _allowed_fields(loc: tuple[int | str, ...]) -> list[str] | None:

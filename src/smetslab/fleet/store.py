@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ import duckdb
 
 from smetslab.errors import InputError
 
-__all__ = ["SummaryRow", "open_store", "summarise", "export", "t_quantile_975", "interval"]
+__all__ = ["SummaryRow", "open_store", "open_error", "existing_tables", "summarise", "export", "t_quantile_975", "interval"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS run_info (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -43,13 +45,42 @@ def open_store(db_path: str | Path) -> duckdb.DuckDBPyConnection:
         raise InputError(f"results file {str(p)!r}: folder {str(p.parent)!r} does not exist")
     try:
         con = duckdb.connect(str(p))
-    except duckdb.IOException as exc:
-        raise InputError(f"results file {str(p)!r}: cannot be opened ({str(exc).splitlines()[0]}); is another "
-                         f"run using it, or is it not a DuckDB file?") from None
     except duckdb.Error as exc:
-        raise InputError(f"results file {str(p)!r}: not a DuckDB results file ({str(exc).splitlines()[0]})") from None
+        raise open_error(p, exc) from None
     con.execute(_SCHEMA)
     return con
+
+
+_LOCK_HOLDER = re.compile(r"held in (?P<prog>\S+) \(PID (?P<pid>\d+)\)")
+
+
+def open_error(path: Path, exc: BaseException) -> InputError:
+    """The one-line error for a results file DuckDB cannot open: another process holding its lock (the
+    common case: a run still writing it) is said as such, with that process's id."""
+    text = str(exc)
+    first = text.splitlines()[0] if text else type(exc).__name__
+    if "lock" in text.lower():
+        m = _LOCK_HOLDER.search(text)
+        who = f" (process {m['pid']})" if m else ""
+        return InputError(f"results file {str(path)!r}: another run is using it{who}; wait for it to finish, "
+                          f"stop it, or use another file or --out folder")
+    if isinstance(exc, duckdb.IOException) and ("permission" in text.lower() or "read-only" in text.lower()):
+        return InputError(f"results file {str(path)!r}: cannot be opened ({first})")
+    return InputError(f"results file {str(path)!r}: not a DuckDB results file ({first})")
+
+
+def existing_tables(db_path: str | Path) -> set[str]:
+    """The tables of an existing results file (empty: a DuckDB file a run created and was interrupted in before
+    making its tables). InputError if it cannot be opened: locked by another run, or not a DuckDB file."""
+    p = Path(db_path)
+    try:
+        con = duckdb.connect(str(p), read_only=True)
+    except duckdb.Error as exc:
+        raise open_error(p, exc) from None
+    try:
+        return {str(t) for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    finally:
+        con.close()
 
 
 def reset(con: duckdb.DuckDBPyConnection) -> None:
@@ -86,7 +117,11 @@ def write_blocks(con: duckdb.DuckDBPyConnection, replicate: int,
         _insert(con, "chunk_results", rows)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        # after an interrupted query DuckDB may already have aborted the transaction, and the rollback then
+        # fails too ("cannot rollback"); the original exception is the one to report, and an uncommitted
+        # transaction is discarded anyway when the connection closes
+        with suppress(duckdb.Error, RuntimeError):
+            con.execute("ROLLBACK")
         raise
 
 
@@ -175,7 +210,7 @@ def _open_existing(db_path: str | Path, read_only: bool = True) -> duckdb.DuckDB
     try:
         return duckdb.connect(str(p), read_only=read_only)
     except duckdb.Error as exc:
-        raise InputError(f"results file {str(p)!r}: cannot be opened ({str(exc).splitlines()[0]})") from None
+        raise open_error(p, exc) from None
 
 
 def summarise(db_path: str | Path) -> list[SummaryRow]:

@@ -137,6 +137,25 @@ class Keystore:
         self._private[kid] = key
         return key
 
+    def file_problems(self) -> dict[KeyId, str]:
+        """Parse every key file now (normally each is parsed on first use) and say what is wrong with each bad
+        one: unreadable, not a P-256 key or certificate, or a private key that is not the pair of the public
+        key beside it. Key ids with no problem are absent. Used by ``keys list`` so a corrupt file is never
+        shown as usable."""
+        problems: dict[KeyId, str] = {}
+        for kid in self.key_ids():
+            try:
+                private = self._private_key(kid) if self.has_private(kid) else None
+                public = self._public_entry(kid)[0] if kid in self._public_files or kid in self._public else None
+            except InputError as exc:
+                problems[kid] = _short(str(exc))
+                continue
+            if private is not None and public is not None and \
+                    _crypto.public_key_der(_crypto.public_key_of(private)) != _crypto.public_key_der(public):
+                problems[kid] = (f"key file {str(self._private_files.get(kid, kid.file_stem() + '.key'))!r}: the "
+                                 f"private key is not the pair of the public key in {kid.file_stem()}.pem")
+        return problems
+
     # -- key agreement ------------------------------------------------------------------------
     def agree(self, a: KeyId, b: KeyId) -> bytes:
         """The ECDH shared secret Z between key-agreement keys ``a`` and ``b``.
@@ -158,6 +177,10 @@ class Keystore:
         self._secrets[(a, b)] = z
         self._secrets[(b, a)] = z
         return z
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _read(path: Path) -> bytes:

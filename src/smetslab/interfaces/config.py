@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from smetslab.errors import InputError
-from smetslab.fleet.scenario import Scenario, validate_scenario
+from smetslab.fleet.scenario import Scenario, recentre_sweep, validate_scenario
 
 __all__ = ["load_scenario", "builtin_scenarios", "DEFAULT_SCENARIO", "read_scenario_data"]
 
@@ -92,7 +92,43 @@ def read_scenario_data(path: Path, _depth: int = 0) -> dict[str, Any]:
     if _depth >= _MAX_EXTENDS:
         raise InputError(f"scenario {str(path)!r}: extends chain longer than {_MAX_EXTENDS} (a loop?)")
     base = read_scenario_data(_resolve(parent, path.parent), _depth + 1)
-    return _merge(base, data)
+    merged = _merge(base, data)
+    if "sensitivity" not in data:
+        merged["sensitivity"] = _recentred_sweeps(base, data)
+    return merged
+
+
+def _recentred_sweeps(base: dict[str, Any], over: dict[str, Any]) -> Any:
+    """The parent's sweeps, each re-centred on this file's value of its parameter where this file overrides it
+    (``fleet.scenario.recentre_sweep``): "high" must not fall below a new central value. Malformed entries are
+    passed on untouched for validation to name."""
+    sweeps = base.get("sensitivity")
+    if not isinstance(sweeps, list):
+        return sweeps
+    out = []
+    for sweep in sweeps:
+        if not isinstance(sweep, dict) or not isinstance(sweep.get("param"), str):
+            out.append(sweep)
+            continue
+        group, _, name = sweep["param"].partition(".")
+        new = _value_at(over, group, name)
+        old = _value_at(base, group, name)
+        if new is None or old is None or "low" not in sweep or "high" not in sweep:
+            out.append(sweep)
+            continue
+        try:
+            low, high = recentre_sweep(sweep["param"], sweep["low"], sweep["high"], old, new)
+        except InputError:
+            out.append(sweep)  # an unknown path: validation names it
+            continue
+        out.append({**sweep, "low": low, "high": high})
+    return out
+
+
+def _value_at(data: dict[str, Any], group: str, name: str) -> Any:
+    g = data.get(group)
+    p = g.get(name) if isinstance(g, dict) else None
+    return p.get("value") if isinstance(p, dict) else None
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:
@@ -106,5 +142,8 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     p = Path(path)
     if not p.exists() and str(path) in builtin_scenarios():
         p = builtin_scenarios()[str(path)]
+    elif not p.exists():
+        raise InputError(f"scenario {str(path)!r}: no such file and not a built-in scenario; built-in: "
+                         f"{', '.join(builtin_scenarios())}")
     data = read_scenario_data(p)
     return validate_scenario(data, where=repr(str(path)))

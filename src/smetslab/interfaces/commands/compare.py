@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shlex
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from smetslab.errors import InputError
-from smetslab.interfaces.commands._common import err_console
+from smetslab.interfaces.commands._common import err_console, prepare_out_dir, writing
 
 if TYPE_CHECKING:
     from smetslab.fleet.sensitivity import SensitivityResult
@@ -95,6 +96,8 @@ def resolve_out_dir(out: Path | None, scenario_name: str, now: datetime) -> Path
         if out.exists() and not out.is_dir():
             raise InputError(f"--out {str(out)!r}: is a file, expected a folder")
         return out
+    if not os.access(Path.cwd(), os.W_OK | os.X_OK):  # the default folder is made here: say so if it cannot be
+        raise InputError(f"the working folder {str(Path.cwd())!r} is not writable; give --out FOLDER")
     base = Path.cwd() / f"compare-{_slug(scenario_name)}-{now:%Y%m%d-%H%M%S}"
     candidate, n = base, 1
     while candidate.exists():
@@ -109,11 +112,16 @@ def _check_existing(out_dir: Path, scenario_sha256: str | None, scenario_name: s
 
     Refuses a folder holding another scenario's results, so a run is never overwritten by accident.
     """
+    from smetslab.fleet.store import existing_tables
+
     db = out_dir / RESULTS_FILE
     if not db.exists():
         if (out_dir / REPORT_FILE).exists():
             raise InputError(f"--out {str(out_dir)!r}: holds a {REPORT_FILE} but no {RESULTS_FILE}; "
                              f"choose an empty or new folder")
+        _refuse_foreign_folder(out_dir)
+        return None
+    if not existing_tables(db):  # a run interrupted before it made its tables; locked or foreign: InputError
         return None
     from smetslab.report._store import read_run_info
 
@@ -127,6 +135,40 @@ def _check_existing(out_dir: Path, scenario_sha256: str | None, scenario_name: s
             f"({scenario_sha256[:12]}…); choose a new folder"
         )
     return info.get("status")
+
+
+_SCHEDULER = re.compile(r"^(?P<scheme>tcp|tls|ws|wss|ucx)://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]{1,253})"
+                        r"(?::(?P<port>\d{1,5}))?/?$")
+
+
+def check_scheduler(scheduler: str | None) -> None:
+    """Refuse a ``--scheduler`` that is neither 'local' nor a Dask address, before any work (and say when the
+    Dask extra is missing)."""
+    if scheduler is None:
+        return
+    shown = scheduler if len(scheduler) <= 60 else scheduler[:40] + "…"
+    m = _SCHEDULER.match(scheduler)
+    if scheduler != "local" and (m is None or (m["port"] is not None and not 0 < int(m["port"]) < 65536)):
+        raise InputError(f"--scheduler {shown!r}: not a Dask scheduler address; give 'local' (a local Dask "
+                         f"cluster) or an address such as tcp://host:8786 (schemes tcp, tls, ws, wss, ucx; "
+                         f"port 1..65535)")
+    import importlib.util
+
+    if importlib.util.find_spec("distributed") is None:
+        raise InputError(f"--scheduler {shown!r}: needs Dask, which is not installed; pip install "
+                         f"'smetslab[dask]' (from a checkout: pip install '.[dask]')")
+
+
+def _refuse_foreign_folder(out_dir: Path) -> None:
+    """A non-empty folder holding no run is someone else's (``--out docs``): never write a run into it."""
+    try:
+        entries = sorted(p.name for p in out_dir.iterdir())
+    except OSError as exc:
+        raise InputError(f"--out {str(out_dir)!r}: cannot be read ({exc.strerror})") from None
+    if entries:
+        shown = ", ".join(entries[:3]) + (", …" if len(entries) > 3 else "")
+        raise InputError(f"--out {str(out_dir)!r}: a non-empty folder ({shown}) holding no {RESULTS_FILE}; give a "
+                         f"new or empty folder, or the folder of an earlier run of this scenario")
 
 
 def _metric_meta(metrics: Mapping[str, Any], metric: str) -> tuple[str, str]:
@@ -361,6 +403,7 @@ def compare(
 
     metrics = check_rank_by(rank_by)  # before any work: a typo should not cost a run
     target = parse_precision(precision)
+    check_scheduler(scheduler)
     scen = load_scenario(scenario)  # a path, or a built-in name such as gb-national; InputError if neither
     if target is not None and not scen.replicates <= max_replicates <= 1000:
         raise InputError(f"--max-replicates {max_replicates}: must be between the scenario's replicates "
@@ -369,24 +412,19 @@ def compare(
     out_dir = resolve_out_dir(out, str(scen.name), now)
     sha = scen.sha256()
     identity = identity_sha256(scen)
-    status = _check_existing(out_dir, sha, str(scen.name), identity) if out_dir.exists() else None
+    status = _check_existing(out_dir, sha, str(scen.name), identity) if out_dir.is_dir() else None
     if target is None and status is not None:
         _check_fixed_count(out_dir, sha, scen.replicates)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare_out_dir(out_dir, "--out")
     db = out_dir / RESULTS_FILE
     if status == "finished" and not recompute:
         err_console.print(f"reusing the finished results in {db} (--recompute to run again)")
     elif status is not None:
         err_console.print(f"resuming the unfinished run in {db}")
-    try:
-        with progress_bar(f"{scen.name}: fleet run") as update:
-            _, reached = _run_fleet(scen, db, target, max_replicates, rank_by, workers=workers,
-                                    scheduler=scheduler, progress=update, recompute=recompute)
-    except KeyboardInterrupt:
-        # finished chunks are already in the file; the same command with --out resumes from them
-        again = " ".join(["smetslab compare", *([str(scenario)] if scenario else []), "--out", str(out_dir)])
-        err_console.print(f"interrupted; resume with: {again}")
-        raise
+    _set_resume_hint(scenario, out_dir, sensitivity)
+    with progress_bar(f"{scen.name}: fleet run") as update, writing(db, "--out"):
+        _, reached = _run_fleet(scen, db, target, max_replicates, rank_by, workers=workers,
+                                scheduler=scheduler, progress=update, recompute=recompute)
     stored = read_run(db)
     ranked = ranking(stored.summary, rank_by, metrics=metrics, titles=stored.titles, values=stored.values)
     sens: SensitivityResult | None = None
@@ -399,11 +437,12 @@ def compare(
             with progress_bar(f"{scen.name}: sensitivity sweeps") as update:
                 sens = run_sweeps(scen, workers=workers, progress=update, rank_by=rank_by, scenario_sha256=sha)
             tmp = cache.with_name(cache.name + ".tmp")
-            tmp.write_text(sens.to_json(), encoding="utf-8")
-            tmp.replace(cache)
+            with writing(cache, "--out"):
+                tmp.write_text(sens.to_json(), encoding="utf-8")
+                tmp.replace(cache)
         else:
             err_console.print(f"reusing the saved sensitivity sweeps in {cache}")
-    with err_console.status("writing report.html"):
+    with err_console.status("writing report.html"), writing(out_dir / REPORT_FILE, "--out"):
         report = build_report(db, out_dir / REPORT_FILE, sensitivity=sens, rank_by=rank_by,
                               generated_at=now.strftime("%Y-%m-%d %H:%M:%S %Z"))
     console = _stdout_console()
@@ -448,6 +487,16 @@ def _run_fleet(scen: Any, db: Path, target: float | None, max_replicates: int, r
     return result.scenario, (
         f"precision: baseline {result.metric} 95% half-width {100 * result.reached:.2f}% of its mean with "
         f"{result.replicates} replicates (target {100 * result.target:g}%, {verdict})")
+
+
+def _set_resume_hint(scenario: Path | None, out_dir: Path, sensitivity: bool) -> None:
+    """If interrupted from here on, the CLI's one line says how to resume: finished chunks are in the
+    results file and the same command with --out continues from them (``interfaces.signals``)."""
+    from smetslab.interfaces.signals import set_resume_hint
+
+    words = ["smetslab compare", *([shlex.quote(str(scenario))] if scenario else []), "--out",
+             shlex.quote(str(out_dir)), *(["--sensitivity"] if sensitivity else [])]
+    set_resume_hint(" ".join(words))
 
 
 def _print_sensitivity_summary(sens: SensitivityResult, console: Console) -> None:

@@ -91,22 +91,30 @@ def list_cmd(
         except (OSError, ValueError, AttributeError):
             entity_by_eui = {}  # a damaged manifest only loses the entity names
     rows: list[dict[str, Any]] = []
+    bad_files = ks.file_problems()  # every file parsed now: a corrupt key is never listed as usable
     for kid in ks.key_ids():
         role, problem = _role(ks, kid, entity_by_eui)
+        problem = bad_files.get(kid, problem)
         stem = kid.file_stem()
         pem = directory / f"{stem}.pem"
         public = "none"
         if pem.is_file():
             public = "certificate" if b"BEGIN CERTIFICATE" in pem.read_bytes() else "public key"
         rows.append({"eui": str(kid.eui), "role": role, "usage": ("PP-" if kid.prepayment else "") + kid.usage.name,
-                     "public": public, "private": ks.has_private(kid), "problem": problem})
+                     "public": public, "private": ks.has_private(kid) and kid not in bad_files,
+                     "problem": problem})
     if as_json:
         for row in rows:
             emit_json(row)
-        return 0
-    print(f"{'EUI':<16}  {'role':<30}  {'usage':<5}  {'public':<11}  private")
-    for r in rows:
-        line = f"{r['eui']:<16}  {r['role']:<30}  {r['usage']:<5}  {r['public']:<11}  {'yes' if r['private'] else 'no'}"
-        print(line + (f"  ! {r['problem']}" if r["problem"] else ""))
-    print(f"{len(rows)} keys, {sum(r['private'] for r in rows)} with private key, in {directory}")
+    else:
+        print(f"{'EUI':<16}  {'role':<30}  {'usage':<5}  {'public':<11}  private")
+        for r in rows:
+            usable = "yes" if r["private"] else "no"
+            line = f"{r['eui']:<16}  {r['role']:<30}  {r['usage']:<5}  {r['public']:<11}  {usable}"
+            print(line + (f"  ! {r['problem']}" if r["problem"] else ""))
+        print(f"{len(rows)} keys, {sum(r['private'] for r in rows)} with usable private key, in {directory}")
+    if bad_files:
+        first = next(iter(bad_files.values()))
+        more = f" (and {len(bad_files) - 1} more bad key file(s), marked '!' above)" if len(bad_files) > 1 else ""
+        raise InputError(f"keystore {str(directory)!r}: {first}{more}")
     return 0

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from smetslab.errors import InputError
-from smetslab.interfaces.commands._common import emit_json
+from smetslab.interfaces.commands._common import emit_json, os_reason, prepare_out_file, writing
 from smetslab.premises.engine import LogRecord
 from smetslab.premises.persistence import PremisesStore
 from smetslab.premises.runner import StoryRun, run_story, summary
@@ -136,13 +136,15 @@ def run(
     if commit_logged_only and db is None:
         raise InputError("--commit-logged-only: only with --db STATE.sqlite (a run without --db commits nothing)")
     story = load_story(story_path)
-    if events is not None and events.exists() and events.is_dir():
-        raise InputError(f"--events {str(events)!r}: is a directory, expected a file path")
+    if events is not None:
+        prepare_out_file(events, "--events", stream_ok=True)
+    if db is not None and not db.is_file():
+        prepare_out_file(db, "--db")
     where = repr(str(story_path))
     if db is None:
         result = run_story(story, where=where)
     else:
-        with PremisesStore(db) as store:
+        with writing(db, "--db"), PremisesStore(db) as store:
             result = run_story(story, store=store, where=where, commit_quiet_instants=not commit_logged_only)
     if events is not None:
         _write_events(events, result.records)
@@ -161,7 +163,7 @@ def _write_events(path: Path, records: Sequence[LogRecord]) -> None:
             for rec in records:
                 fh.write(rec.to_json() + "\n")
     except OSError as exc:
-        raise InputError(f"--events {str(path)!r}: cannot be written ({exc.strerror})") from None
+        raise InputError(f"--events {str(path)!r}: cannot be written ({os_reason(exc)})") from None
 
 
 def _stdout_console() -> Console:

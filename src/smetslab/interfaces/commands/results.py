@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from smetslab.errors import InputError
+from smetslab.interfaces.commands._common import prepare_out_dir, prepare_out_file, writing
 from smetslab.interfaces.commands.compare import DEFAULT_RANK_BY
 
 __all__ = ["register", "app", "FORMATS"]
@@ -25,6 +26,9 @@ def _existing_db(db: Path) -> Path:
     if not db.is_file():
         what = "is a folder, expected a results.duckdb file" if db.is_dir() else "no such file"
         raise InputError(f"DB {str(db)!r}: {what}")
+    from smetslab.fleet.store import existing_tables
+
+    existing_tables(db)  # a lock held by a run still writing it, or not DuckDB at all: a clear line either way
     return db
 
 
@@ -39,15 +43,18 @@ def export(
 ) -> int:
     """Export the metrics, options and run_info tables to Parquet or CSV files."""
     from smetslab.fleet import export as fleet_export
+    from smetslab.report._store import read_run_info
 
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt!r}: not a format; allowed: {', '.join(FORMATS)}")
     _existing_db(db)
-    out_dir = out if out is not None else db.parent / f"export-{fmt}"
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"--out {str(out_dir)!r}: is a file, expected a folder")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = fleet_export(db, out_dir, fmt)
+    status = read_run_info(db).get("status", "missing")
+    if status != "finished":  # an unfinished run's metrics table is empty or stale: exporting it would mislead
+        raise InputError(f"DB {str(db)!r}: the run has not finished (status {status!r}); run the same smetslab "
+                         f"compare again to finish it, then export")
+    out_dir = prepare_out_dir(out if out is not None else db.parent / f"export-{fmt}", "--out")
+    with writing(out_dir, "--out"):
+        written = fleet_export(db, out_dir, fmt)
     files = sorted(Path(p) for p in written) if written else sorted(out_dir.glob(f"*.{fmt}"))
     for path in files:
         typer.echo(str(path))
@@ -93,12 +100,14 @@ def report(
 
     check_rank_by(rank_by)
     _existing_db(db)
+    target = prepare_out_file(out or db.parent / "report.html", "--out" if out else "report path")
     # the sweeps saved beside the results, if they are of the same scenario
     # (keyed by the scenario as given: --precision may have run it with more replicates)
     info = read_run_info(db)
     sens = load_sensitivity(db.parent / SENSITIVITY_FILE, info.get("requested_sha256") or info.get("scenario_sha256"))
     now = datetime.now().astimezone()
-    path = build_report(db, out or db.parent / "report.html", sensitivity=sens, rank_by=rank_by,
-                        generated_at=now.strftime("%Y-%m-%d %H:%M:%S %Z"))
+    with writing(target, "--out" if out else "report path"):
+        path = build_report(db, target, sensitivity=sens, rank_by=rank_by,
+                            generated_at=now.strftime("%Y-%m-%d %H:%M:%S %Z"))
     typer.echo(str(path))
     return 0

@@ -46,6 +46,21 @@ def parse_counter(text: object, field: str = "counter") -> int:
     return value
 
 
+def check_recoverable(counter: int, policy: str, field: str = "counter") -> None:
+    """Refuse a counter a meter typing the UTRN in could not reconstruct (only bits 32..41 travel in the code,
+    DOMAIN.md §1.9): the UTRN would be issued fine and then never verify on the keypad."""
+    hint = "or --allow-unrecoverable if the meter is given the full counter (CS01a/b)"
+    if counter & 0xFFFFFFFF:
+        n = max(1, (counter >> 32) + 1)
+        raise InputError(f"{field} {counter:#x}: its low 32 bits are not zero, so no meter can reconstruct it from "
+                         f"the UTRN (only bits 32..41 travel in the code) and the UTRN would not verify; use a "
+                         f"multiple of 2^32 such as {n << 32:#x}, {hint}")
+    if policy == "low32_zero" and counter >> 42:
+        raise InputError(f"{field} {counter:#x}: at or above 2^42, which a low32_zero meter cannot reconstruct "
+                         f"(it assumes bits 42..63 are zero); use --policy track_high_bits for a meter that keeps "
+                         f"its highest accepted counter, {hint}")
+
+
 def _parse_value(value: object, field: str = "value") -> int:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
@@ -99,14 +114,24 @@ def issue_cmd(
     jsonl: bool = typer.Option(False, "--jsonl",
                                help="Bulk: read one JSON request per line on stdin (fields supplier, meter, "
                                     "counter, value, value_class, optional id); write one JSON result per line."),
+    policy: str = typer.Option("low32_zero", "--policy",
+                               help="The meter's counter reconstruction (as for 'utrn verify'): low32_zero "
+                                    "recovers counters n << 32 below 2^42; track_high_bits also those above."),
+    allow_unrecoverable: bool = typer.Option(
+        False, "--allow-unrecoverable",
+        help="Issue even a counter the meter cannot reconstruct from the UTRN's 10 counter bits (it verifies "
+             "only where the meter is told the full counter, as in a CS01a/b command)."),
 ) -> int:
     """Issue a UTRN with the supplier's prepayment key agreement key."""
+    if policy not in utrn_core.COUNTER_POLICIES:
+        raise InputError(f"--policy {policy!r}: allowed are {', '.join(utrn_core.COUNTER_POLICIES)}")
+    recoverable = None if allow_unrecoverable else policy
     if jsonl:
         given = [name for name, v in (("--supplier", supplier), ("--meter", meter), ("--counter", counter),
                                       ("--value", value)) if v is not None]
         if given:
             raise InputError(f"--jsonl reads every request from stdin; drop {', '.join(given)}")
-        return _issue_bulk(_load_keystore(keystore))
+        return _issue_bulk(_load_keystore(keystore), recoverable)
     missing = [name for name, v in (("--supplier", supplier), ("--meter", meter), ("--counter", counter),
                                     ("--value", value)) if v is None]
     if missing:
@@ -116,6 +141,8 @@ def issue_cmd(
     vc = utrn_core.parse_value_class(value_class)
     ks = _load_keystore(keystore)
     code = utrn_core.issue(ks, supplier=s, meter=m, counter=c, value=value, value_class=vc)
+    if recoverable is not None:  # after every other check, so their messages come first
+        check_recoverable(c, recoverable, "--counter")
     if as_json:
         emit_json(_issued_dict(code, s, m, c))
     else:
@@ -130,7 +157,7 @@ def _issued_dict(code: str, supplier: EUI64, meter: EUI64, counter: int) -> dict
             "value_pence": d.value_pence}
 
 
-def _issue_one_line(ks: Keystore, line_no: int, text: str) -> dict[str, Any]:
+def _issue_one_line(ks: Keystore, line_no: int, text: str, recoverable: str | None = None) -> dict[str, Any]:
     try:
         request = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -138,13 +165,14 @@ def _issue_one_line(ks: Keystore, line_no: int, text: str) -> dict[str, Any]:
     if not isinstance(request, dict):
         raise _LineError(None, f"expected a JSON object with fields {', '.join(_REQUEST_FIELDS)}")
     try:
-        return _issue_request(ks, line_no, request)
+        return _issue_request(ks, line_no, request, recoverable)
     except _LineError as exc:
         exc.request_id = request.get("id")  # so a bulk caller can match the error to its request
         raise
 
 
-def _issue_request(ks: Keystore, line_no: int, request: dict[str, Any]) -> dict[str, Any]:
+def _issue_request(ks: Keystore, line_no: int, request: dict[str, Any],
+                   recoverable: str | None = None) -> dict[str, Any]:
     unknown = sorted(set(request) - set(_REQUEST_FIELDS) - set(_OPTIONAL_FIELDS))
     if unknown:
         raise _LineError(unknown[0], f"field {unknown[0]!r} is not known; allowed are "
@@ -166,6 +194,11 @@ def _issue_request(ks: Keystore, line_no: int, request: dict[str, Any]) -> dict[
     except InputError as exc:  # a range check inside issue, or a key not in the keystore
         field = "value" if str(exc).startswith("value ") else None
         raise _LineError(field, str(exc)) from None
+    if recoverable is not None:
+        try:
+            check_recoverable(parsed["counter"], recoverable)
+        except InputError as exc:
+            raise _LineError("counter", str(exc)) from None
     result = {"line": line_no, **_issued_dict(code, parsed["supplier"], parsed["meter"], parsed["counter"])}
     if "id" in request:
         result["id"] = request["id"]
@@ -189,7 +222,7 @@ class _LineError(Exception):
         super().__init__(message)
 
 
-def _issue_bulk(ks: Keystore) -> int:
+def _issue_bulk(ks: Keystore, recoverable: str | None = None) -> int:
     bad: list[int] = []
     out = sys.stdout
     for line_no, raw in enumerate(sys.stdin, start=1):
@@ -197,7 +230,7 @@ def _issue_bulk(ks: Keystore) -> int:
         if not text:
             continue  # blank lines separate nothing and are not requests
         try:
-            result = _issue_one_line(ks, line_no, text)
+            result = _issue_one_line(ks, line_no, text, recoverable)
         except _LineError as exc:
             bad.append(line_no)
             result = {"line": line_no, "error": f"line {line_no}: {exc.message}", "field": exc.field}
@@ -246,7 +279,8 @@ def verify_cmd(
                                 help="Full 64-bit counter if known (e.g. the GBCS header counter of CS01a/b)."),
     policy: str = typer.Option("low32_zero", "--policy",
                                help="Counter reconstruction when --counter is not given: low32_zero "
-                                    "(counter = ctr10 << 32) or track_high_bits (needs --highest-accepted)."),
+                                    "(counter = ctr10 << 32) or track_high_bits (bits 42..63 from "
+                                    "--highest-accepted when given, else as low32_zero)."),
     highest_accepted: str = typer.Option(None, "--highest-accepted",
                                          help="Highest counter the meter accepted so far (track_high_bits)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
