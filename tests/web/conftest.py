@@ -57,7 +57,9 @@ def page(browser: Any) -> Iterator[Any]:
     pg = ctx.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    # script errors and CSP refusals; a 4xx the page asked for on purpose (a 422 shown at a field) is not one
+    pg.on("console", lambda msg: errors.append(msg.text)
+          if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
     pg.js_errors = errors
     try:
         yield pg
