@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+import socket
 import sys
 from pathlib import Path
 
@@ -95,8 +96,8 @@ def serve(
 
     orig_startup = server.startup
 
-    async def startup(sockets: list[object] | None = None) -> None:
-        await orig_startup(sockets=sockets)  # type: ignore[arg-type]
+    async def startup(sockets: list[socket.socket] | None = None) -> None:
+        await orig_startup(sockets=sockets)
         announce()
 
     server.startup = startup  # type: ignore[method-assign]

@@ -85,7 +85,9 @@ class PremisesRuns:
         finally:
             self._slots.release()
         site = sites[-1]
-        records, frames, wires = [], [], []
+        records: list[dict[str, Any]] = []
+        frames: list[dict[str, Any]] = []
+        wires: list[bytes] = []
         for i, rec in enumerate(result.records[:MAX_RECORDS]):
             frame = rec.fields.get("frame")
             n = None
