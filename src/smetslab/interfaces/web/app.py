@@ -113,6 +113,62 @@ class _TooLarge(Exception):
         self.size = size
 
 
+_SECURITY_HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+                     (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"SAMEORIGIN"),
+                     (b"cache-control", b"no-store")]
+
+
+class TokenGuard:
+    """The token check and the security headers, as plain ASGI (no per-request Request/Response copies).
+
+    Everything but /static/ needs the token; a page visit with ``?token=`` moves it into the cookie;
+    a state-changing request whose Origin is another site is refused."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app, self.token = app, token.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if not path.startswith(_PUBLIC_PREFIXES):
+            request = Request(scope)
+            refusal = self._check(request, path)
+            if refusal is not None:
+                _secure(refusal)
+                await refusal(scope, receive, send)
+                return
+
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in _SECURITY_HEADERS if k not in names]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_secured)
+
+    def _check(self, request: Request, path: str) -> Response | None:
+        given = _token_of(request)
+        if given is None or not secrets.compare_digest(given.encode(), self.token):
+            if path.startswith("/api/"):
+                return _json_error(401, "missing or wrong access token; send 'Authorization: Bearer TOKEN' "
+                                        "with the token smetslab serve printed")
+            return HTMLResponse(_REFUSED, status_code=403)
+        if "token" in request.query_params and request.method == "GET" and not path.startswith("/api/"):
+            # move the token from the URL into a cookie, so it leaves the address bar and history
+            resp = RedirectResponse(path, status_code=303)
+            resp.set_cookie(TOKEN_COOKIE, self.token.decode(), httponly=True, samesite="strict", path="/")
+            return resp
+        origin = request.headers.get("origin")
+        if request.method not in ("GET", "HEAD") and origin is not None and \
+                origin.split("://", 1)[-1] != request.headers.get("host"):
+            return _json_error(403, f"origin {origin!r}: cross-site requests are refused")
+        return None
+
+
 def _token_of(request: Request) -> str | None:
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
@@ -153,36 +209,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.runs = runs
     app.state.tools = api_tools.Tools(settings)
     app.state.premises = api_premises.PremisesRuns(settings)
-
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        path = request.url.path
-        if not path.startswith(_PUBLIC_PREFIXES):
-            given = _token_of(request)
-            if given is None or not secrets.compare_digest(given.encode(), settings.token.encode()):
-                if path.startswith("/api/"):
-                    resp: Response = _json_error(401, "missing or wrong access token; send 'Authorization: "
-                                                      "Bearer TOKEN' with the token smetslab serve printed")
-                else:
-                    resp = HTMLResponse(_REFUSED, status_code=403)
-                _secure(resp)
-                return resp
-            if "token" in request.query_params and request.method == "GET" and not path.startswith("/api/"):
-                # move the token from the URL into a cookie, so it leaves the address bar and history
-                resp = RedirectResponse(path, status_code=303)
-                resp.set_cookie(TOKEN_COOKIE, settings.token, httponly=True, samesite="strict", path="/")
-                _secure(resp)
-                return resp
-            origin = request.headers.get("origin")
-            if request.method not in ("GET", "HEAD") and origin is not None and \
-                    origin.split("://", 1)[-1] != request.headers.get("host"):
-                resp = _json_error(403, f"origin {origin!r}: cross-site requests are refused")
-                _secure(resp)
-                return resp
-        resp = await call_next(request)
-        if "content-security-policy" not in resp.headers:
-            _secure(resp)
-        return resp
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -227,7 +253,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     static = resources.files("smetslab.interfaces.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)  # outermost: before the token check reads
+    app.add_middleware(TokenGuard, token=settings.token)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)  # outermost: before anything reads the body
     return app
 
 
