@@ -335,6 +335,11 @@ def test_request_bodies_above_the_limit_get_413(tmp_path: Path) -> None:
     with TestClient(create_app(settings)) as client:
         r = client.post("/api/gbcs/parse", json={"hex": "00" * 5000}, headers=auth)
         assert r.status_code == 413 and "4096" in r.json()["error"]
+
+        def chunked() -> Any:  # no Content-Length: the limit is enforced while reading
+            yield b'{"hex": "' + b"00" * 5000 + b'"}'
+        r = client.post("/api/gbcs/parse", content=chunked(), headers={**auth, "content-type": "application/json"})
+        assert r.status_code == 413
         assert client.post("/api/gbcs/parse", json={"hex": "0"}, headers=auth).status_code == 422  # small: passes
 
 

@@ -86,31 +86,34 @@ class BodyLimit:
         if length is not None and length.isdigit() and int(length) > self.limit:
             await self._refuse(scope, receive, send, int(length))
             return
+        # read the body here, so an over-long one without a Content-Length (chunked) is refused with 413 too,
+        # before any handler sees it; bodies are small (JSON, at most --max-body), so buffering is cheap
+        messages: list[Message] = []
         seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
+        while True:
             msg = await receive()
+            messages.append(msg)
+            if msg["type"] != "http.request":
+                break
             seen += len(msg.get("body", b""))
             if seen > self.limit:
-                raise _TooLarge(seen)
-            return msg
+                await self._refuse(scope, receive, send, seen)
+                return
+            if not msg.get("more_body", False):
+                break
+        replay = iter(messages)
 
-        try:
-            await self.app(scope, counted, send)
-        except _TooLarge as exc:
-            await self._refuse(scope, receive, send, exc.size)
+        async def replayed() -> Message:
+            nxt = next(replay, None)
+            return nxt if nxt is not None else await receive()
+
+        await self.app(scope, replayed, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, size: int) -> None:
         resp = _json_error(413, f"request body: {size} bytes or more; at most {self.limit} bytes are allowed "
                                 f"(smetslab serve --max-body)")
         _secure(resp)
         await resp(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    def __init__(self, size: int) -> None:
-        self.size = size
 
 
 _SECURITY_HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
