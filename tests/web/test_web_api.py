@@ -539,3 +539,16 @@ def test_openapi_schema_lists_every_endpoint(client: TestClient, auth: dict[str,
                                                                                    "/files/{name}")
         templ = re.sub(r"/frames/0$", "/frames/{n}", templ)
         assert (method, templ) in listed, (method, templ)
+
+
+def test_a_run_with_sensitivity_reports_its_sweeps(client: TestClient, auth: dict[str, str]) -> None:
+    sweep = {"param": "remedy.baseline_max_days", "low": 10.0, "high": 200.0, "label": "DCC deadline"}
+    s = small_scenario(client, auth, replicates=1, options=["baseline", "secmp0032"], sensitivity=[sweep])
+    r = client.post("/api/runs", json={"scenario": s, "sensitivity": True}, headers=auth)
+    done = _wait(client, auth, r.json()["id"])
+    assert done["state"] == "finished", done
+    res = client.get(f"/api/runs/{done['id']}/results", headers=auth).json()
+    (row,) = res["sensitivity"]
+    assert (row["param"], row["low"], row["high"], row["central"]) == ("remedy.baseline_max_days", 10.0, 200.0, 90.0)
+    assert row["label"] == "DCC deadline"
+    assert 0 <= row["low_moved"] <= 2 and 0 <= row["high_moved"] <= 2  # two options: at most one swap
