@@ -125,3 +125,35 @@ def test_a_page_without_the_token_is_refused(browser: Any, live: LiveServer) -> 
         screenshot(pg, "refused")
     finally:
         ctx.close()
+
+
+@pytest.mark.slow  # three runs in the browser; the API tests cover cancel and compare in the default suite
+def test_compare_page_cancel_a_run_and_compare_two_runs(page: Any, live: LiveServer) -> None:
+    _open(page, live, "/compare")
+    for box in page.locator("#scenario-form input.opt").all():
+        if box.get_attribute("value") not in ("baseline", "secmp0032"):
+            box.uncheck()
+    page.locator("[id='f-combos']").fill("")
+    _field(page, "replicates").fill("1")
+    # a large run, cancelled while it runs
+    _field(page, "premises").fill(str(65536 * 40))
+    page.click("#run")
+    page.locator("#run-state").filter(has_text="running").wait_for(timeout=TIMEOUT_MS)
+    page.click("#cancel")
+    page.locator("#run-state").filter(has_text="cancelled").wait_for(timeout=TIMEOUT_MS)
+    # two small runs that differ in one parameter, then compare them
+    _field(page, "premises").fill("8192")
+    for days in ("90", "15"):
+        _field(page, "remedy.secmp0032_max_days").fill(days)
+        page.click("#run")
+        page.locator("#run-state").filter(has_text="finished").wait_for(timeout=TIMEOUT_MS)
+        expect(page.locator("#run")).to_be_enabled(timeout=TIMEOUT_MS)
+    expect(page.locator("#runs-table .badge", has_text="cancelled")).to_have_count(1, timeout=TIMEOUT_MS)
+    page.click("#compare-go")  # newest finished run against the one before it
+    changed = page.locator("#diff-params tr")
+    expect(changed).to_have_count(2, timeout=TIMEOUT_MS)  # header + the one changed parameter
+    assert "remedy.secmp0032_max_days" in changed.nth(1).inner_text()
+    assert "90" in changed.nth(1).inner_text() and "15" in changed.nth(1).inner_text()
+    expect(page.locator("#diff-ranking tr")).to_have_count(3)  # header + two options
+    screenshot(page, "compare-runs")
+    assert not page.js_errors, page.js_errors
