@@ -20,6 +20,7 @@ from smetslab.errors import InputError
 __all__ = ["register", "serve", "is_loopback"]
 
 DEFAULT_PORT = 8765
+KEEP_ALIVE_S = 75
 
 
 def register(root: typer.Typer) -> None:
@@ -77,7 +78,10 @@ def serve(
                         max_body_bytes=max_body, max_concurrent_runs=max_runs, max_queued_runs=max_queued,
                         workers=workers, resume_interrupted=not no_resume)
     app = create_app(settings)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    # keep-alive well above uvicorn's 5 s: under load a client may reuse an idle connection just as the
+    # server closes it, and the request fails with a reset (seen in bench/serve_bench.py at 32 clients)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                            timeout_keep_alive=KEEP_ALIVE_S)
     server = uvicorn.Server(config)
     if not is_loopback(host):
         print(f"warning: listening on {host}, not loopback: anyone who can reach it and has the token can run "
