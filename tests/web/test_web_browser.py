@@ -75,7 +75,7 @@ def test_premises_page_run_a_story_and_open_a_frame_decode_tree(page: Any, live:
     row.click()
     page.locator("#frame-status").filter(has_text="MAC valid").wait_for(timeout=TIMEOUT_MS)
     assert "message code" in page.inner_text("#frame-tree") or "message_code" in page.inner_text("#frame-tree")
-    screenshot(page, "premises")
+    screenshot(page, "premises", focus="#frame-status")
     # a click-built story: install, issue a UTRN, type it on the drawn PPMID keypad
     page.click("#b-clear")
     page.fill("#b-at", "0")
@@ -158,5 +158,5 @@ def test_compare_page_cancel_a_run_and_compare_two_runs(page: Any, live: LiveSer
     assert "remedy.secmp0032_max_days" in changed.nth(1).inner_text()
     assert "90" in changed.nth(1).inner_text() and "15" in changed.nth(1).inner_text()
     expect(page.locator("#diff-ranking tr")).to_have_count(3)  # header + two options
-    screenshot(page, "compare-runs")
+    screenshot(page, "compare-runs", focus="#compare-out")
     assert not page.js_errors, page.js_errors

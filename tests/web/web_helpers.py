@@ -77,8 +77,12 @@ class LiveServer:
 
 
 
-def screenshot(pg: Any, name: str) -> Path:
+def screenshot(pg: Any, name: str, focus: str = "header.top, main h1") -> Path:
+    """Save the viewport, scrolled to ``focus`` (default: the top of the page)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"serve-{name}.png"
+    top = pg.locator(focus).first
+    if top.count():
+        top.scroll_into_view_if_needed()  # the page from its top (a click may have scrolled it)
     pg.screenshot(path=str(path), full_page=False)
     return path
