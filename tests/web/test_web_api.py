@@ -539,6 +539,10 @@ def test_openapi_schema_lists_every_endpoint(client: TestClient, auth: dict[str,
                                                                                    "/files/{name}")
         templ = re.sub(r"/frames/0$", "/frames/{n}", templ)
         assert (method, templ) in listed, (method, templ)
+    # the documented error answer is the one the server gives (not FastAPI's default validation shape)
+    issue = schema["paths"]["/api/utrn/issue"]["post"]["responses"]["422"]
+    assert issue["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
+    assert set(schema["components"]["schemas"]["ErrorBody"]["properties"]) == {"error", "errors"}
 
 
 def test_a_run_with_sensitivity_reports_its_sweeps(client: TestClient, auth: dict[str, str]) -> None:

@@ -19,12 +19,12 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Streamin
 from pydantic import BaseModel, ConfigDict, Field
 
 from smetslab.errors import InputError
-from smetslab.interfaces.web.runs import ACTIVE, FILES, NotFound, RunManager, RunRecord
+from smetslab.interfaces.web.runs import ACTIVE, ERRORS, FILES, NotFound, RunManager, RunRecord
 from smetslab.interfaces.web.schema import field_errors, scenario_form
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api", tags=["compare"])
+router = APIRouter(prefix="/api", tags=["compare"], responses=ERRORS)
 
 
 def _runs(request: Request) -> RunManager:

@@ -20,11 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from smetslab.errors import InputError
 from smetslab.interfaces.web.api_tools import parse_message
-from smetslab.interfaces.web.runs import LimitReached, NotFound
+from smetslab.interfaces.web.runs import ERRORS, LimitReached, NotFound
 
 __all__ = ["router", "PremisesRuns", "default_stories_dir"]
 
-router = APIRouter(prefix="/api", tags=["premises"])
+router = APIRouter(prefix="/api", tags=["premises"], responses=ERRORS)
 
 MAX_RECORDS = 20_000
 _KEEP = 16  # finished story runs kept in memory for frame decoding

@@ -19,11 +19,12 @@ from smetslab.gbcs import utrn as utrn_core
 from smetslab.gbcs.keygen import PKIEntities, generate_pki
 from smetslab.gbcs.keystore import Keystore
 from smetslab.interfaces.commands.gbcs import describe
+from smetslab.interfaces.web.runs import ERRORS
 from smetslab.units import parse_eui
 
 __all__ = ["router", "Tools", "parse_hex"]
 
-router = APIRouter(prefix="/api", tags=["gbcs and utrn tools"])
+router = APIRouter(prefix="/api", tags=["gbcs and utrn tools"], responses=ERRORS)
 
 _HEX = re.compile(r"[0-9A-Fa-f]*")
 _SPACE = re.compile(r"\s+")

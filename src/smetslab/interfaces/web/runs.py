@@ -32,15 +32,39 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel
 
 from smetslab.errors import InputError, SmetslabError
 from smetslab.fleet.scenario import Scenario
 
-__all__ = ["RunManager", "RunRecord", "RunCancelled", "LimitReached", "NotFound", "ACTIVE", "FILES"]
+__all__ = ["RunManager", "RunRecord", "RunCancelled", "LimitReached", "NotFound", "ACTIVE", "FILES", "ERRORS"]
 
 ACTIVE = ("queued", "running")
 FILES = {"scenario.yaml": "application/x-yaml", "results.duckdb": "application/octet-stream",
          "report.html": "text/html; charset=utf-8"}
+
+
+class FieldProblem(BaseModel):
+    field: str
+    value: Any = None
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: one line naming the field, the value and what is allowed; 422s list each field."""
+
+    error: str
+    errors: list[FieldProblem] | None = None
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "missing or wrong access token"},
+    404: {"model": ErrorBody, "description": "no such run, story, frame or file"},
+    413: {"model": ErrorBody, "description": "request body over --max-body"},
+    422: {"model": ErrorBody, "description": "bad input: names the field, the value and what is allowed"},
+    429: {"model": ErrorBody, "description": "over the run limits"},
+}
+"""The error answers of every API route, for the OpenAPI schema."""
 
 
 class RunCancelled(Exception):
