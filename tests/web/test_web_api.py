@@ -163,6 +163,8 @@ def test_uploaded_yaml_is_merged_with_its_builtin_parent(client: TestClient, aut
     ("extends: gb-default\nincidents:\n  wan_lost_per_year: {value: -0.5}\n", "incidents.wan_lost_per_year.value"),
     ("extends: gb-default\nincidents: [\n", "not valid YAML"),
     ("extends: gb-default\nreplicates: 0\n", "replicates"),
+    ("extends: /etc/hostname\n", "built-in scenario only"),
+    ("extends: ../gb-default.yaml\n", "built-in scenario only"),
 ])
 def test_bad_uploaded_yaml_gets_422_naming_the_field(client: TestClient, auth: dict[str, str], text: str,
                                                      needle: str) -> None:

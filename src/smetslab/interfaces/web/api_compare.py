@@ -94,8 +94,19 @@ def scenario(name: str) -> dict[str, Any]:
 @router.post("/scenarios/parse")
 def parse_scenario(body: ScenarioText) -> Any:
     """An uploaded scenario YAML as data (``extends`` of a built-in merged in), or 422 naming each field."""
-    from smetslab.interfaces.config import read_scenario_data
+    from smetslab.interfaces.config import builtin_scenarios, read_scenario_data
 
+    try:
+        head = yaml.safe_load(body.yaml)
+    except yaml.YAMLError:
+        head = None  # read_scenario_data below reports where
+    parent = head.get("extends") if isinstance(head, dict) else None
+    if parent is not None and parent not in builtin_scenarios():
+        # a path would name a file on the server: an upload may only extend what the server ships
+        text = (f"extends = {parent!r}: an uploaded scenario may extend a built-in scenario only; allowed: "
+                f"{', '.join(builtin_scenarios())}")
+        return JSONResponse({"error": text, "errors": [{"field": "extends", "value": parent, "message": text}]},
+                            status_code=422)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "uploaded.yaml"
         path.write_text(body.yaml, encoding="utf-8")
