@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from smetslab.policy.attackers import ATTACKER_CLASSES
+
 __all__ = ["MetricInfo", "METRICS", "PER_PREMISES_YEAR", "FLEET_TOTAL", "FLEET_LEVEL"]
 
 
@@ -56,10 +58,29 @@ METRICS: dict[str, MetricInfo] = {m.name: m for m in (
        "1 if the option gives a PPMID or phone HHT-like powers and CPA is enforced in the scenario."),
     _m("wan_down_days", "WAN-down days", "days per premises-year", "harm",
        "Days without the WAN (the remote top-up route), context for the other harm metrics."),
+    _m("han_dos_hours", "HAN availability lost to floods", "hours per premises-year", "security",
+       "Hours the hub's local joins are denied by floods, summed over attacker classes: a flood occupies the hub "
+       "only while it accepts joins (key establishment), or fills the device log until it is cleared."),
+    *(_m(f"rogue_joins_{c}", f"Rogue joins: {c.replace('_', ' ')} attackers", "joins per premises-year", "security",
+         f"Expected successful rogue joins by {c.replace('_', '-')} attackers (policy.attackers; docs/risk.md).")
+      for c in ATTACKER_CLASSES),
+    *(_m(f"dos_hours_{c}", f"HAN hours lost: {c.replace('_', ' ')} attackers", "hours per premises-year", "security",
+         f"HAN availability lost to floods by {c.replace('_', '-')} attackers (policy.attackers; docs/risk.md).")
+      for c in ATTACKER_CLASSES),
+    _m("grid_mw_per_compromise", "Grid load one compromise can switch", "MW (fleet level)", "security",
+       "Largest reach of one compromise x after-diversity demand per premises at the worst hour x switchable share; "
+       "compare with GB loss-of-infeed limits (docs/risk.md, 'Grid impact')."),
+    _m("relay_premises_share", "Premises with a relay route", "share of premises", "security",
+       "Share of premises whose supplier can relay commands through a Wi-Fi PPMID (SECMP0038): the premises one "
+       "breach of a supplier's relay cloud exposes."),
+    _m("phone_app_premises_share", "Premises with a phone-app route", "share of premises", "security",
+       "Share of premises whose meter accepts a phone app over Bluetooth/NFC: exposed to one app back-end breach."),
 )}
 
 PER_PREMISES_YEAR = ("no_route_days", "self_disconnection_hours", "utrn_only_days", "engineer_visits",
                      "replacement_ppmids", "join_window_open_hours", "expected_rogue_joins", "dos_blocked_joins",
-                     "wan_down_days")
+                     "wan_down_days", "han_dos_hours", *(f"rogue_joins_{c}" for c in ATTACKER_CLASSES),
+                     *(f"dos_hours_{c}" for c in ATTACKER_CLASSES))
 FLEET_TOTAL = ("cost_one_off_pence", "cost_running_pence")
-FLEET_LEVEL = ("max_premises_per_compromise", "cpa_needed")
+FLEET_LEVEL = ("max_premises_per_compromise", "cpa_needed", "grid_mw_per_compromise", "relay_premises_share",
+               "phone_app_premises_share")

@@ -20,6 +20,7 @@ from smetslab.report._format import fmt_delta, fmt_interval, fmt_number, fmt_val
 from smetslab.report._store import StoredRun, read_run
 from smetslab.report.plots import bars_svg, scatter_svg, tornado_svg
 from smetslab.report.ranking import BASELINE, RankedOption, ranking
+from smetslab.report.security import security_section
 
 __all__ = ["build_report", "render_report", "scenario_parameters", "HARM_METRIC", "SECURITY_METRICS"]
 
@@ -284,6 +285,7 @@ def render_report(
     else:
         parts.append("<h2 id='sensitivity'>Sensitivity</h2><p>Not run. Run <code>smetslab compare --sensitivity"
                      "</code> to see which assumptions move the ranking.</p>")
+    parts.append(security_section(run, sensitivity))  # issue 9: smetslab.risk's register (report/security.py)
     parts += [
         "<h2 id='options'>Options (catalogue ids)</h2>",
         _options_table(ranked, run, catalogue),
