@@ -19,7 +19,15 @@ from typing import Any
 from smetslab.policy.attackers import ATTACKER_CLASSES, premises_in_range
 from smetslab.policy.options import OPTIONS, combine
 from smetslab.risk.catalogue import Catalogue, Threat
-from smetslab.risk.scoring import RATINGS, Method, Rating, impact_level, likelihood_level, rating_at_most, score
+from smetslab.risk.scoring import (
+    RATINGS,
+    Method,
+    Rating,
+    impact_level,
+    likelihood_level,
+    rating_at_most,
+    score,
+)
 
 __all__ = ["RiskParams", "RegisterRow", "OptionRegister", "option_register", "registers", "stability",
            "StabilityChange", "BASELINE", "counts_row"]
