@@ -131,13 +131,13 @@ def exposure_sums(p: Params, eff: OptionEffect, w: WindowExposure) -> dict[str, 
     rogue_total = 0.0
     dos_total = 0.0
     for c in A.ATTACKER_CLASSES:
-        rj = float((prevalence[c] * success[c]).sum())
-        dh = prevalence[c] * lost[c]
+        lost_c = np.broadcast_to(np.asarray(lost[c], dtype=np.float64), w.zig_h.shape)
+        rj = float(np.sum(prevalence[c] * np.broadcast_to(np.asarray(success[c]), w.zig_h.shape)))
         out[f"rogue_joins_{c}"] = rj
-        out[f"dos_hours_{c}"] = float(dh.sum())
+        out[f"dos_hours_{c}"] = float(np.sum(prevalence[c] * lost_c))
         rogue_total += rj
         dos_total += out[f"dos_hours_{c}"]
-        blocked_share = blocked_share + prevalence[c] * np.minimum(1.0, lost[c] / legit_open)
+        blocked_share = blocked_share + prevalence[c] * np.minimum(1.0, lost_c / legit_open)
     out["han_dos_hours"] = dos_total
     out["expected_rogue_joins"] = rogue_total
     out["dos_blocked_joins"] = float((w.join_events * np.minimum(1.0, blocked_share)).sum())

@@ -35,15 +35,23 @@ log instead, which blocks every join until the log is cleared. The emulator's ``
 from __future__ import annotations
 
 import enum
-from typing import TypeVar
 
 import numpy as np
+
+from smetslab.policy._types import FloatArray
 
 __all__ = ["AttackerClass", "Control", "CONTROLS", "ATTACKER_CLASSES", "dos_busy_share", "opportunistic_success",
            "persistent_success", "physical_success", "schedule_aware_success", "insider_success",
            "supply_chain_success", "flood_overlap_hours", "dos_lost_hours", "premises_in_range"]
 
-F = TypeVar("F", float, np.ndarray)
+Num = float | FloatArray
+"""A probability, count or hours: a Python float (the emulator) or a numpy array (the fleet model)."""
+
+
+def _out(v: object) -> Num:
+    """Answer in kind: a float for scalar input, a float64 array for array input."""
+    a = np.asarray(v, dtype=np.float64)
+    return float(a) if a.ndim == 0 else a
 
 
 class AttackerClass(enum.Enum):
@@ -72,53 +80,47 @@ class Control(enum.Enum):
 CONTROLS = tuple(c.value for c in Control)
 
 
-def _exp(x: F) -> F:
-    return np.exp(x) if isinstance(x, np.ndarray) else float(np.exp(x))  # type: ignore[return-value]
-
-
-def opportunistic_success(attempts: float, credential_prob: float, open_share: F) -> F:
+def opportunistic_success(attempts: float, credential_prob: float, open_share: Num) -> Num:
     """P(at least one of ``attempts`` random-time tries lands in a window and passes the credential checks)."""
-    return 1.0 - _exp(-attempts * credential_prob * open_share)
+    return _out(1.0 - np.exp(-attempts * credential_prob * np.asarray(open_share, dtype=np.float64)))
 
 
-def persistent_success(openings: F, dwell_share: float, credential_prob: float, standing: F) -> F:
+def persistent_success(openings: Num, dwell_share: float, credential_prob: float, standing: Num) -> Num:
     """P(a device left in range for ``dwell_share`` of the horizon meets an opening and gets in).
 
     ``openings``: windows opened in the horizon (Poisson in time); ``standing``: 1 where a join is always
     permitted. The window's length does not enter: the device is there when it opens.
     """
-    met = 1.0 - _exp(-openings * dwell_share)
-    met = met + (1.0 - met) * standing
-    return met * credential_prob
+    met = 1.0 - np.exp(-np.asarray(openings, dtype=np.float64) * dwell_share)
+    met = met + (1.0 - met) * np.asarray(standing, dtype=np.float64)
+    return _out(met * credential_prob)
 
 
-def physical_success(credential_prob_admitted: F) -> F:
+def physical_success(credential_prob_admitted: Num) -> Num:
     """P(an attacker at the hub gets in): it opens a window itself, so only the credential check counts."""
-    return credential_prob_admitted * 1.0
+    return _out(credential_prob_admitted)
 
 
-def schedule_aware_success(attempts: float, credential_prob: float, open_share: F, scheduled_openings: F) -> F:
+def schedule_aware_success(attempts: float, credential_prob: float, open_share: Num, scheduled_openings: Num) -> Num:
     """Every attempt lands in a scheduled window (at most one per window); else as an opportunist."""
-    in_windows = np.minimum(attempts, scheduled_openings) if isinstance(scheduled_openings, np.ndarray) \
-        else min(attempts, float(scheduled_openings))
+    in_windows = np.minimum(attempts, np.asarray(scheduled_openings, dtype=np.float64))
     timed = 1.0 - (1.0 - credential_prob) ** in_windows
-    random_time = opportunistic_success(attempts, credential_prob, open_share)
-    return np.maximum(timed, random_time) if isinstance(random_time, np.ndarray) \
-        else max(float(timed), float(random_time))  # type: ignore[return-value]
+    return _out(np.maximum(timed, opportunistic_success(attempts, credential_prob, open_share)))
 
 
-def insider_success(attempts: float, open_share: F, preauth_exposed: F) -> F:
+def insider_success(attempts: float, open_share: Num, preauth_exposed: Num) -> Num:
     """Valid credentials, random times: only the window protects; a pre-registered spare's clone is
     admitted whenever the hub accepts the spare (at any time under ``firmware_preauth``)."""
-    p = opportunistic_success(attempts, 1.0, open_share)
-    return p + (1.0 - p) * preauth_exposed
+    p = np.asarray(opportunistic_success(attempts, 1.0, open_share))
+    return _out(p + (1.0 - p) * np.asarray(preauth_exposed, dtype=np.float64))
 
 
-def supply_chain_success(openings: F, standing: F, admitted: F) -> F:
+def supply_chain_success(openings: Num, standing: Num, admitted: Num) -> Num:
     """A back-doored consumer device in the home for the whole horizon, with valid credentials of its own type:
     ``admitted`` is 1 where the hub admits that type locally (PPMIDs under the local-pairing options), else the
     probability it also carries an admitted type's credentials (an HHT's)."""
-    return persistent_success(openings, 1.0, 1.0, standing) * admitted
+    met = np.asarray(persistent_success(openings, 1.0, 1.0, standing))
+    return _out(met * np.asarray(admitted, dtype=np.float64))
 
 
 def dos_busy_share(rate_per_hour: float, cbke_s: float) -> float:
@@ -127,16 +129,18 @@ def dos_busy_share(rate_per_hour: float, cbke_s: float) -> float:
     return x / (1.0 + x)
 
 
-def flood_overlap_hours(flood_hours: float, open_share: F) -> F:
+def flood_overlap_hours(flood_hours: float, open_share: Num) -> Num:
     """Expected hours of a flood at a random time that fall while a join is permitted."""
-    return flood_hours * open_share
+    return _out(flood_hours * np.asarray(open_share, dtype=np.float64))
 
 
-def dos_lost_hours(overlap_hours: F, overlap_prob: F, busy_share: float, credential_prob: float,
-                   log_recovery_hours: float) -> F:
+def dos_lost_hours(overlap_hours: Num, overlap_prob: Num, busy_share: float, credential_prob: Num,
+                   log_recovery_hours: float) -> Num:
     """HAN availability lost to one flood: busy key establishment while joins are permitted, or, with
     credentials, a full device log until it is cleared (only if the flood meets an open window)."""
-    return (1.0 - credential_prob) * busy_share * overlap_hours + credential_prob * overlap_prob * log_recovery_hours
+    cred = np.asarray(credential_prob, dtype=np.float64)
+    return _out((1.0 - cred) * busy_share * np.asarray(overlap_hours, dtype=np.float64)
+                + cred * np.asarray(overlap_prob, dtype=np.float64) * log_recovery_hours)
 
 
 def premises_in_range(premises_24ghz: float, band_868mhz: bool, range_multiplier_868mhz: float) -> float:
