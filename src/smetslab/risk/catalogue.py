@@ -9,6 +9,8 @@ problem into one ``InputError`` line naming the field path, the value and what i
 
 from __future__ import annotations
 
+import copy
+from functools import cache
 from importlib import resources
 from typing import Annotated, Any, Literal
 
@@ -253,12 +255,21 @@ def validate_catalogue(data: Any, where: str = "<data>") -> Catalogue:
         raise catalogue_error(exc, where, data) from None
 
 
-def builtin_catalogue_data() -> dict[str, Any]:
-    """The shipped catalogue as plain data (package data ``smetslab/risk/data/catalogue.yaml``)."""
-    text = resources.files("smetslab.risk").joinpath("data/catalogue.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+@cache
+def _builtin_text() -> str:
+    return resources.files("smetslab.risk").joinpath("data/catalogue.yaml").read_text(encoding="utf-8")
+
+
+@cache
+def _builtin_parsed() -> dict[str, Any]:
+    data = yaml.load(_builtin_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     assert isinstance(data, dict)
     return data
+
+
+def builtin_catalogue_data() -> dict[str, Any]:
+    """The shipped catalogue as plain data (package data ``smetslab/risk/data/catalogue.yaml``); a fresh copy."""
+    return copy.deepcopy(_builtin_parsed())
 
 
 _OVERRIDE_KEYS = ("version", "controls", "methods", "threats")
