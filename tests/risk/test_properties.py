@@ -8,6 +8,7 @@ import dataclasses
 from typing import Any
 
 import numpy as np
+import pytest
 from _riskkit import means_of, small
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -135,3 +136,20 @@ def test_dcc_anomaly_detection_lowers_some_risk(default_run):
     on = dataclasses.replace(rp, controls_in_force=rp.controls_in_force | {"dcc_anomaly_detection"})
     a, b = registers(m, rp, cat, "seed"), registers(m, on, cat, "seed")
     assert sum(r.total_score for r in b.values()) < sum(r.total_score for r in a.values())
+
+
+def test_the_868mhz_band_multiplies_the_radio_classes_prevalence_and_leaves_the_others():
+    # hand-worked: prevalence x range factor for the classes that need radio range, nothing for physical and
+    # supply chain (at the hub / inside the home)
+    n = 4
+    w = WindowExposure(zig_h=np.array([3.0, 30.0, 300.0, 8760.0]), phone_h=np.zeros(n),
+                       openings=np.array([3.0, 365.0, 10.0, 1.0]), scheduled_openings=np.array([0.0, 365.0, 0.0, 0.0]),
+                       standing=np.array([0.0, 0.0, 0.0, 1.0]), ppmid_admitted=np.array([False, True, True, True]),
+                       preauth_exposed=np.zeros(n), join_events=np.ones(n))
+    eff = combine("secmp0037")
+    short = exposure_sums(_P(**{"han.band_868mhz": False}), eff, w)
+    long = exposure_sums(_P(**{"han.band_868mhz": True, "han.range_multiplier_868mhz": 3.0}), eff, w)
+    for c in ("opportunistic", "persistent", "schedule_aware", "insider"):
+        assert long[f"rogue_joins_{c}"] == pytest.approx(3.0 * short[f"rogue_joins_{c}"]) and short[f"rogue_joins_{c}"] > 0
+    for c in ("physical", "supply_chain"):
+        assert long[f"rogue_joins_{c}"] == pytest.approx(short[f"rogue_joins_{c}"])
