@@ -48,7 +48,7 @@ def test_risk_prints_counts_writes_risk_html_and_stores_the_register(scenario_fi
 def test_risk_json_and_method_reuse_the_finished_run(scenario_file, tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["risk", str(scenario_file), "--out", str(out), "--workers", "1", "--json"]) == 0
-    seed = json.loads(capsys.readouterr().out)
+    seed = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(f"not JSON: {c}"))
     assert main(["risk", str(scenario_file), "--out", str(out), "--method", "nist", "--json"]) == 0
     nist = json.loads(capsys.readouterr().out)
     assert seed["method"] == "seed" and nist["method"] == "nist"
@@ -56,6 +56,10 @@ def test_risk_json_and_method_reuse_the_finished_run(scenario_file, tmp_path, ca
     c = seed["counts"]["secmp0038"]
     assert c["risks"] >= c["unique"] and c["critical"] + c["high"] + c["moderate"] + c["low"] == c["unique"]
     assert c["new"] > 0 and set(seed["counts"]) == {"baseline", "secmp0037", "secmp0038"}
+    rly = next(r for r in seed["registers"]["secmp0038"] if r["threat"] == "RLY-01")
+    assert rly["impact_cia"] == {"C": rly["impact"], "I": rly["impact"], "A": rly["impact"]}  # a C, I and A threat
+    flood = next(r for r in seed["registers"]["baseline"] if r["threat"] == "HJW-07")
+    assert flood["impact_cia"]["A"] == flood["impact"] and flood["impact_cia"]["C"] == flood["impact_cia"]["I"] == 0
     con = duckdb.connect(str(out / "results.duckdb"), read_only=True)
     try:
         methods = con.execute("SELECT DISTINCT method FROM risk_counts ORDER BY method").fetchall()

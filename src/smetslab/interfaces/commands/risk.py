@@ -7,6 +7,7 @@ run's ``results.duckdb`` (tables ``risk_register`` and ``risk_counts``).
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -93,14 +94,21 @@ def risk(
             "scenario": scen.name, "seed": scen.seed, "method": used, "out": str(out_dir),
             "counts": {o: {**r.counts, "within_appetite": r.within_appetite} for o, r in regs.items()},
             "registers": {o: [{"threat": x.threat_id, "rating": x.rating, "score": x.score, "likelihood": x.likelihood,
-                               "impact": x.impact, "capability": x.capability, "cia": "".join(x.cia),
-                               "drivers": x.drivers} for x in r.rows] for o, r in regs.items()},
+                               "impact": x.impact, "impact_cia": x.impact_cia, "capability": x.capability,
+                               "attacks_per_year": x.attacks_per_year, "reach_premises": _finite(x.reach_premises),
+                               "grid_mw": _finite(x.grid_mw), "drivers": x.drivers} for x in r.rows]
+                      for o, r in regs.items()},
         })
         return 0
     _print_tables(regs, scen, used)
     typer.echo(f"risk.html: {page}")
     typer.echo(f"results: {db} (tables risk_register, risk_counts)")
     return 0
+
+
+def _finite(v: float) -> float | None:
+    """JSON has no NaN: a fixed-impact threat has no reach or load of its own (null)."""
+    return v if math.isfinite(v) else None
 
 
 def _print_tables(regs: Any, scen: Any, method: str) -> None:
