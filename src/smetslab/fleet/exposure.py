@@ -84,15 +84,20 @@ def exposure_sums(p: Params, eff: OptionEffect, w: WindowExposure) -> dict[str, 
     # elsewhere only if it also carries an HHT's credentials
     sc_admitted = np.where(w.ppmid_admitted | (radio * w.phone_h > 0), 1.0, float(P[ac + "hht_credential_prob"]))
     preauth_clone = w.preauth_exposed * float(P["attackers.preauth_compromise_prob"])
+    # each class's rule, with the pieces two classes share computed once (a persistent device's chance of
+    # meeting an opening; a back-doored device's over the whole horizon, which its flood needs too)
+    met_dwell = A.persistent_success(w.openings, dwell, 1.0, standing)
+    supply = A.supply_chain_success(w.openings, standing, sc_admitted)
+    opportunistic = A.opportunistic_success(attempts, cap, open_share)
     success = {
-        "opportunistic": A.opportunistic_success(attempts, cap, open_share),
-        "persistent": A.persistent_success(w.openings, dwell, cap, standing),
+        "opportunistic": opportunistic,
+        "persistent": met_dwell * cap,  # = persistent_success(openings, dwell, cap, standing)
         "physical": A.physical_success(cred_admitted),
         "schedule_aware": A.schedule_aware_success(float(P[ac + "schedule_aware_attempts_per_year"]) * years,
                                                    cap, open_share, w.scheduled_openings),
         "insider": A.insider_success(float(P[ac + "insider_attempts_per_year"]) * years, open_share,
                                      preauth_clone),
-        "supply_chain": A.supply_chain_success(w.openings, standing, sc_admitted),
+        "supply_chain": supply,
     }
     # -- DoS: a flood occupies the hub only while it accepts joins ---------------------------------------
     busy = A.dos_busy_share(float(P["han.flood_rate_per_hour"]), float(P["han.cbke_seconds"]))
@@ -100,21 +105,17 @@ def exposure_sums(p: Params, eff: OptionEffect, w: WindowExposure) -> dict[str, 
     recovery_h = float(P["han.device_log_recovery_days"]) * 24.0
     met_random = np.minimum(1.0, open_share + flood_h * w.openings / Hh)  # a flood at a random time meets a window
     overlap_random = A.flood_overlap_hours(flood_h, open_share)
-    met_persistent = A.persistent_success(w.openings, dwell, 1.0, standing)
-    scheduled = w.scheduled_openings > 0
     campaign = min(1.0, float(P["attackers.campaign_days"]) / H)
+    lost_random = A.dos_lost_hours(overlap_random, met_random, busy, cap, recovery_h)
     lost = {
-        "opportunistic": A.dos_lost_hours(overlap_random, met_random, busy, cap, recovery_h),
-        "persistent": A.dos_lost_hours(open_share * Hh * dwell, met_persistent, busy, cap, recovery_h),
+        "opportunistic": lost_random,
+        "persistent": A.dos_lost_hours(open_share * (Hh * dwell), met_dwell, busy, cap, recovery_h),
         # opens windows at will (power cycle, button): floods as long as it likes; its credentials fill the log
-        "physical": A.dos_lost_hours(np.full(w.zig_h.shape, flood_h), np.ones(w.zig_h.shape), busy,
-                                     cred_admitted, recovery_h),
-        "schedule_aware": np.where(
-            scheduled, A.dos_lost_hours(w.zig_h * campaign, np.ones(w.zig_h.shape), busy, cap, recovery_h),
-            A.dos_lost_hours(overlap_random, met_random, busy, cap, recovery_h)),
+        "physical": A.dos_lost_hours(flood_h, 1.0, busy, cred_admitted, recovery_h),
+        "schedule_aware": np.where(w.scheduled_openings > 0,
+                                   A.dos_lost_hours(w.zig_h * campaign, 1.0, busy, cap, recovery_h), lost_random),
         "insider": A.dos_lost_hours(overlap_random, met_random, busy, 1.0, recovery_h),
-        "supply_chain": A.dos_lost_hours(open_share * Hh, A.supply_chain_success(w.openings, standing, sc_admitted),
-                                         busy, 1.0, recovery_h),
+        "supply_chain": A.dos_lost_hours(open_share * Hh, supply, busy, 1.0, recovery_h),
     }
     prevalence = {
         "opportunistic": float(P["attackers.density"]) * rf,
@@ -125,22 +126,23 @@ def exposure_sums(p: Params, eff: OptionEffect, w: WindowExposure) -> dict[str, 
         "supply_chain": float(P[ac + "supply_chain_prevalence"]),
     }
     hht_h = float(P["windows.hht_window_minutes"]) / 60.0
-    legit_open = np.maximum(w.zig_h, hht_h)
+    per_open_h = 1.0 / np.maximum(w.zig_h, hht_h)
     out: dict[str, float] = {}
     blocked_share = np.zeros(w.zig_h.shape)
     rogue_total = 0.0
     dos_total = 0.0
     for c in A.ATTACKER_CLASSES:
-        lost_c = np.broadcast_to(np.asarray(lost[c], dtype=np.float64), w.zig_h.shape)
-        rj = float(np.sum(prevalence[c] * np.broadcast_to(np.asarray(success[c]), w.zig_h.shape)))
+        lost_c = np.asarray(lost[c])
+        rj = prevalence[c] * float(np.sum(success[c]))
+        dh = prevalence[c] * float(np.sum(lost_c))
         out[f"rogue_joins_{c}"] = rj
-        out[f"dos_hours_{c}"] = float(np.sum(prevalence[c] * lost_c))
+        out[f"dos_hours_{c}"] = dh
         rogue_total += rj
-        dos_total += out[f"dos_hours_{c}"]
-        blocked_share = blocked_share + prevalence[c] * np.minimum(1.0, lost_c / legit_open)
+        dos_total += dh
+        blocked_share += prevalence[c] * np.minimum(1.0, lost_c * per_open_h)
     out["han_dos_hours"] = dos_total
     out["expected_rogue_joins"] = rogue_total
-    out["dos_blocked_joins"] = float((w.join_events * np.minimum(1.0, blocked_share)).sum())
+    out["dos_blocked_joins"] = float(np.dot(w.join_events, np.minimum(1.0, blocked_share)))
     out["join_window_open_hours"] = float(np.maximum(w.zig_h, w.phone_h).sum())
     return out
 
