@@ -291,8 +291,9 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
     zig_h = np.minimum(zig_h, Hh)
     phone_h = 24.0 * H * new_share if eff.phone_radio else np.zeros(n)
     preauth_exposed = ("preauth" in eff.local_pairing) & fw_premises & d.spare
-    # a consumer PPMID may join locally where the option's window admits PPMIDs (the hub's firmware has it)
-    ppmid_admitted = fw_premises & bool(eff.local_pairing & {"standing", "button", "power_cycle", "alternating"})
+    # a consumer PPMID may join locally where the option's window admits PPMIDs: the firmware options on the
+    # hubs that run the firmware, the button on new (or retrofitted) hubs
+    ppmid_admitted = fw_premises & bool(eff.local_pairing & {"standing", "power_cycle", "alternating"})
     if "button" in eff.local_pairing:
         ppmid_admitted = ppmid_admitted | d.installed | d.existing_new | retrofit
     exposure = exposure_sums(p, eff, WindowExposure(
