@@ -47,10 +47,12 @@ METRICS: dict[str, MetricInfo] = {m.name: m for m in (
        "Hours during which a device may join the hub's HAN locally (without the DCC), including the meter's "
        "phone-radio pairing on Bluetooth/NFC meters."),
     _m("expected_rogue_joins", "Expected rogue joins", "joins per premises-year", "security",
-       "Expected successful rogue joins: targeted premises x attempts x share of time a join is permitted "
-       "(x radio reach for phone radios) x attacker capability."),
+       "Expected successful rogue joins, summed over the attacker classes (opportunistic, persistent, physical, "
+       "schedule-aware, insider, supply chain): each class's prevalence x its chance of getting in given the "
+       "windows the option opens (docs/risk.md)."),
     _m("dos_blocked_joins", "DoS-blocked joins", "joins per premises-year", "security",
-       "Expected legitimate local joins (installer HHT joins and local PPMID pairings) blocked by join floods."),
+       "Expected legitimate local joins (installer HHT joins and local PPMID pairings) blocked by join floods: "
+       "each join x the share of the time joins are permitted that floods take away (docs/risk.md)."),
     _m("max_premises_per_compromise", "Largest reach of one compromise", "premises (fleet level)", "security",
        "The largest number of premises one compromise can reach under the option: radio reach for windows, a "
        "campaign's reach for a standing window, a supplier's share of the fleet for a cloud relay or phone app."),
