@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from smetslab.policy.attackers import ATTACKER_CLASSES
+
 __all__ = ["MetricInfo", "METRICS", "PER_PREMISES_YEAR", "FLEET_TOTAL", "FLEET_LEVEL", "National", "Quantity",
            "SHARE_OF_PREMISES", "YEARLY_METRICS"]
 
@@ -92,10 +94,12 @@ METRICS: dict[str, MetricInfo] = {m.name: m for m in (
        "phone-radio pairing on Bluetooth/NFC meters.", quantity="hours", noun="premises-hours with a join window open",
        short="window h"),
     _m("expected_rogue_joins", "Expected rogue joins", "joins per premises-year", "security",
-       "Expected successful rogue joins: targeted premises x attempts x share of time a join is permitted "
-       "(x radio reach for phone radios) x attacker capability.", noun="rogue joins", short="rogue"),
+       "Expected successful rogue joins, summed over the attacker classes (opportunistic, persistent, physical, "
+       "schedule-aware, insider, supply chain): each class's prevalence x its chance of getting in given the "
+       "windows the option opens (docs/risk.md).", noun="rogue joins", short="rogue"),
     _m("dos_blocked_joins", "DoS-blocked joins", "joins per premises-year", "security",
-       "Expected legitimate local joins (installer HHT joins and local PPMID pairings) blocked by join floods.",
+       "Expected legitimate local joins (installer HHT joins and local PPMID pairings) blocked by join floods: "
+       "each join x the share of the time joins are permitted that floods take away (docs/risk.md).",
        noun="blocked joins", short="DoS-blocked"),
     _m("max_premises_per_compromise", "Largest reach of one compromise", "premises (fleet level)", "security",
        "The largest number of premises one compromise can reach under the option: radio reach for windows, a "
@@ -171,6 +175,26 @@ METRICS: dict[str, MetricInfo] = {m.name: m for m in (
        "cases per premises over the horizon", "harm",
        "No-WAN cases whose arrears exceed debt.threshold_pence, per premises.",
        national="share_of_premises", quantity="share", noun="customers with arrears above the threshold", short="arrears > t"),
+           _m("han_dos_hours", "HAN availability lost to floods", "hours per premises-year", "security",
+       "Hours the hub's local joins are denied by floods, summed over attacker classes: a flood occupies the hub "
+       "only while it accepts joins (key establishment), or fills the device log until it is cleared.", quantity="hours",
+       noun="premises-hours of HAN joins denied", short="HAN DoS h"),
+    *(_m(f"rogue_joins_{c}", f"Rogue joins: {c.replace('_', ' ')} attackers", "joins per premises-year", "security",
+         f"Expected successful rogue joins by {c.replace('_', '-')} attackers (policy.attackers; docs/risk.md).")
+      for c in ATTACKER_CLASSES),
+    *(_m(f"dos_hours_{c}", f"HAN hours lost: {c.replace('_', ' ')} attackers", "hours per premises-year", "security",
+         f"HAN availability lost to floods by {c.replace('_', '-')} attackers (policy.attackers; docs/risk.md).")
+      for c in ATTACKER_CLASSES),
+    _m("grid_mw_per_compromise", "Grid load one compromise can switch", "MW (fleet level)", "security",
+       "Largest reach of one compromise x after-diversity demand per premises at the worst hour x switchable share; "
+       "compare with GB loss-of-infeed limits (docs/risk.md, 'Grid impact').", national="fleet_level", short="grid MW"),
+    _m("relay_premises_share", "Premises with a relay route", "share of premises", "security",
+       "Share of premises whose supplier can relay commands through a Wi-Fi PPMID (SECMP0038): the premises one "
+       "breach of a supplier's relay cloud exposes.", national="fleet_level", quantity="share",
+       short="relay share"),
+    _m("phone_app_premises_share", "Premises with a phone-app route", "share of premises", "security",
+       "Share of premises whose meter accepts a phone app over Bluetooth/NFC: exposed to one app back-end breach.", national="fleet_level",
+       quantity="share", short="app share"),
 )}
 
 SHARE_OF_PREMISES = {"no_route_customers_share": "premises_no_route_any",
@@ -192,6 +216,9 @@ PER_PREMISES_YEAR = ("no_route_days", "self_disconnection_hours", "utrn_only_day
                      "replacement_ppmids", "join_window_open_hours", "expected_rogue_joins", "dos_blocked_joins",
                      "wan_down_days", "no_route_days_install", "no_route_days_wan_lost", "no_route_days_unremedied",
                      "self_disconnection_events", "gas_self_disconnection_hours", "gas_self_disconnection_events",
-                     "debt_self_disconnection_pence", "debt_credit_mode_pence")
+                     "debt_self_disconnection_pence", "debt_credit_mode_pence",
+                     "han_dos_hours", *(f"rogue_joins_{c}" for c in ATTACKER_CLASSES),
+                     *(f"dos_hours_{c}" for c in ATTACKER_CLASSES))
 FLEET_TOTAL = ("cost_one_off_pence", "cost_running_pence")
-FLEET_LEVEL = ("max_premises_per_compromise", "cpa_needed")
+FLEET_LEVEL = ("max_premises_per_compromise", "cpa_needed", "grid_mw_per_compromise", "relay_premises_share",
+               "phone_app_premises_share")

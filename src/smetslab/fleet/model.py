@@ -19,8 +19,9 @@ Theory of operation (the equations are in docs/fleet-model.md):
    armed supply back on need a person at the meter or a joined PPMID, ``policy.routes``). Each episode is
    followed to its end even past the horizon (renewal-reward accounting), except a case never remedied, which
    lasts to the horizon's end. Per-year sums count an episode in the year it starts.
-3. Exposure (join-window hours, rogue joins, DoS) is an expectation given each premises' draws: the attack
-   probabilities multiply the share of time a join is permitted, which keeps rare attacks from adding noise.
+3. Exposure (join-window hours, rogue joins and DoS per attacker class, reach) is an expectation given each
+   premises' draws, computed by ``fleet.exposure`` from the window hours and openings derived here; rare
+   attacks add no noise and no draw.
 4. The block returns partial *sums* (``BlockSums``); ``finalise`` turns the sums over all blocks of a
    replicate into the contract's metrics, adding the fleet-level costs and reach.
 """
@@ -33,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from smetslab.fleet.exposure import CLASS_SUM_KEYS, WindowExposure, exposure_sums, grid_mw, max_reach
 from smetslab.fleet.metrics import METRICS, PER_PREMISES_YEAR, SHARE_OF_PREMISES
 from smetslab.fleet.scenario import Scenario
 from smetslab.policy import routes, wan, windows
@@ -55,7 +57,7 @@ SUM_KEYS = ("premises", "exposure_years", "no_route_days", "self_disconnection_h
             "premises_no_route_over_30d", "premises_no_route_over_90d", "premises_unremedied",
             "self_disconnection_events", "gas_self_disconnection_hours", "gas_self_disconnection_events",
             "debt_self_disconnection_pence", "debt_credit_mode_pence", "credit_mode_days",
-            "premises_in_debt", "premises_debt_over_threshold")
+            "premises_in_debt", "premises_debt_over_threshold", *CLASS_SUM_KEYS)
 """Partial sums a block reports per option (stored in ``chunk_results``), besides the per-year ones
 (``YEARLY_SUM_KEYS`` as ``key@yN``, N = 1 .. ``years_in``)."""
 
@@ -487,11 +489,17 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
     replacements = d.n_ppmid_lost * np.where(bool(eff.phone_radio) & d.smartphone, 1.0 - new_share, 1.0)
     fw_premises = d.firmware | d.installed | d.existing_new
     hht_h = p["windows.hht_window_minutes"] / 60.0
-    power_on_h = (d.n_power_cycles + d.installed) * hht_h
+    power_ons = (d.n_power_cycles + d.installed).astype(np.float64)
+    power_on_h = power_ons * hht_h
+    openings = power_ons
+    scheduled = np.zeros(n)
     if eff.replaces_power_on_window:
-        alt_h = windows.alternating_open_hours(H * windows.DAY_S, int(p["windows.alternating_windows_per_day"]),
+        per_day = int(p["windows.alternating_windows_per_day"])
+        alt_h = windows.alternating_open_hours(H * windows.DAY_S, per_day,
                                                p["windows.alternating_window_minutes"] * 60.0)
         zig_h = np.where(fw_premises, alt_h, power_on_h)
+        scheduled = np.where(fw_premises, per_day * H, 0.0)
+        openings = np.where(fw_premises, scheduled, power_ons)
     else:
         zig_h = power_on_h
     pair_counts = np.bincount(idx[local_paired], weights=w[local_paired], minlength=n)
@@ -499,19 +507,25 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
         if mech in eff.local_pairing:
             k = LOCAL_PAIRING_MECHANISMS.index(mech)
             sel = local_paired & (chosen == k)
-            zig_h = zig_h + hours * np.bincount(idx[sel], weights=w[sel], minlength=n)
+            presses = np.bincount(idx[sel], weights=w[sel], minlength=n)
+            zig_h = zig_h + hours * presses
+            openings = openings + presses
+    standing = np.zeros(n)
     if "standing" in eff.local_pairing:
         zig_h = np.where(fw_premises, Hh, zig_h)
+        standing = fw_premises.astype(np.float64)
     zig_h = np.minimum(zig_h, Hh)
     phone_h = 24.0 * H * new_share if eff.phone_radio else np.zeros(n)
-    radio_reach = (p["attackers.bluetooth_reach_prob"] if "bluetooth" in eff.phone_radio else 0.0) + \
-        (p["attackers.nfc_reach_prob"] if "nfc" in eff.phone_radio else 0.0)
     preauth_exposed = ("preauth" in eff.local_pairing) & fw_premises & d.spare
-    attempts = p["attackers.density"] * p["attackers.attempts_per_year"] * p.years
-    rogue = attempts * p["attackers.capability"] * (
-        zig_h / Hh + np.minimum(1.0, radio_reach) * phone_h / Hh + preauth_exposed * p["attackers.preauth_compromise_prob"])
-    join_events = d.installed + pair_counts  # installer HHT joins + local PPMID pairings
-    dos = p["attackers.density"] * p["attackers.dos_success_prob"] * join_events
+    # a consumer PPMID may join locally where the option's window admits PPMIDs: the firmware options on the
+    # hubs that run the firmware, the button on new (or retrofitted) hubs
+    ppmid_admitted = fw_premises & bool(eff.local_pairing & {"standing", "power_cycle", "alternating"})
+    if "button" in eff.local_pairing:
+        ppmid_admitted = ppmid_admitted | d.installed | d.existing_new | retrofit
+    exposure = exposure_sums(p, eff, WindowExposure(
+        zig_h=zig_h, phone_h=phone_h, openings=openings, scheduled_openings=scheduled, standing=standing,
+        ppmid_admitted=ppmid_admitted, preauth_exposed=preauth_exposed.astype(np.float64),
+        join_events=d.installed + pair_counts))  # installer HHT joins + local PPMID pairings
     # -- counts for costs and reach ---------------------------------------------------------------------
     def wsum(x: np.ndarray) -> float:
         return float(np.dot(w, x))
@@ -531,9 +545,6 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
         "engineer_visits": visits,
         "retrofit_visits": retrofit_visits,
         "replacement_ppmids": float(replacements.sum()),
-        "join_window_open_hours": float(np.maximum(zig_h, phone_h).sum()),
-        "expected_rogue_joins": float(rogue.sum()),
-        "dos_blocked_joins": float(dos.sum()),
         "repeaters_fitted": wsum(fitted),
         "new_hardware_installs": float(np.count_nonzero(hw_install)),  # installs carrying the option's hardware
         "spare_ppmids": float(np.count_nonzero(preauth_exposed)),
@@ -554,6 +565,7 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
         "credit_mode_days": wsum(credit_days),
         "premises_in_debt": wsum(debt > 0.0),
         "premises_debt_over_threshold": wsum(debt > p["debt.threshold_pence"]),
+        **exposure,
     }
     # -- per year of the horizon: a stretch counts in the years it overlaps (what runs past the horizon's end,
     # renewal-reward, in the last year); UTRN-only days and arrears in the year the episode starts ---------------
@@ -638,6 +650,9 @@ def finalise(p: ModelParams, option: str, sums: dict[str, float]) -> dict[str, f
     out["cost_one_off_pence"] = float(round(one_off))  # integer pence, stored as DOUBLE (contract)
     out["cost_running_pence"] = float(round(running))
     out["max_premises_per_compromise"] = float(max_reach(p, eff, sums))
+    out["grid_mw_per_compromise"] = grid_mw(p, out["max_premises_per_compromise"])
+    out["relay_premises_share"] = sums["relay_premises"] / sums["premises"]
+    out["phone_app_premises_share"] = sums["phone_route_premises"] / sums["premises"]
     out["cpa_needed"] = 1.0 if (eff.cpa_needed and p["cpa.enforced"]) else 0.0
     assert set(out) == set(METRICS)
     for y in range(1, years_in(p.horizon_days) + 1):
@@ -646,26 +661,3 @@ def finalise(p: ModelParams, option: str, sums: dict[str, float]) -> dict[str, f
         for key in YEARLY_SUM_KEYS[1:]:
             out[yearly_key(key, y)] = sums[yearly_key(key, y)] / expo if expo else 0.0
     return out
-
-
-def max_reach(p: ModelParams, eff: OptionEffect, sums: dict[str, float]) -> float:
-    """Largest number of premises one compromise can reach (docs/fleet-model.md, 'Reach')."""
-    radio = p["attackers.radio_reach_premises"]
-    reach = [radio]  # the power-on HHT window exists under every option (an area power cut opens many at once)
-    # a supplier's cloud or app reaches that supplier's premises across GB, not just this sample:
-    # scale the share of premises with the route to the national fleet
-    national = p["costs.national_premises"] * p["attackers.largest_supplier_share"] / sums["premises"]
-    lp = eff.local_pairing
-    if "standing" in lp:
-        reach.append(p["attackers.campaign_reach_premises"])
-    if "alternating" in lp:
-        reach.append(min(p["attackers.campaign_reach_premises"],
-                         radio * p["windows.alternating_windows_per_day"] * p["attackers.campaign_days"]))
-    if eff.phone_radio:
-        app = sums["phone_route_premises"] * national
-        reach.append(max(app, p["attackers.bluetooth_reach_premises"] if "bluetooth" in eff.phone_radio else 1.0))
-    if eff.relay:
-        reach.append(sums["relay_premises"] * national)
-    if eff.mesh:
-        reach.append(1.0 + p["mesh.neighbours_in_range_mean"])
-    return float(max(reach))

@@ -257,6 +257,89 @@ class Debt(_Group):
                                                        "'debt above threshold' share")
 
 
+ThreatCapability = Param[Annotated[int, Field(ge=1, le=5)]]
+ControlName = Literal["cbke_certificate", "install_code", "device_log_entry", "join_window", "cpa_assured_device",
+                      "dcc_anomaly_detection"]  # = policy.attackers.CONTROLS (a test checks)
+Controls = Param[list[ControlName]]
+Rating = Literal["Low", "Moderate", "High", "Critical"]
+
+
+class AttackerClasses(_Group):
+    """The attacker classes of ``policy.attackers`` beyond the opportunist (whose figures are ``attackers.*``):
+    prevalence, ordinal threat capability (1-5) and the controls that stop each (docs/risk.md)."""
+
+    opportunistic_threat_capability: ThreatCapability = Field(description="threat capability of an opportunist")
+    opportunistic_stopped_by: Controls = Field(description="controls that stop an opportunist")
+    persistent_prevalence: Probability = Field(description="probability a premises has a rogue device left in "
+                                                           "radio range during a year")
+    persistent_dwell_days: PositiveDays = Field(description="days a persistent device stays in range")
+    persistent_threat_capability: ThreatCapability = Field(description="threat capability of a persistent attacker")
+    persistent_stopped_by: Controls = Field(description="controls that stop a persistent attacker")
+    physical_prevalence: Probability = Field(description="probability a premises' hub is in an attacker's hands "
+                                                         "(power cycle, button, NFC touch) during a year")
+    physical_threat_capability: ThreatCapability = Field(description="threat capability of a physical attacker")
+    physical_stopped_by: Controls = Field(description="controls that stop a physical attacker")
+    hht_credential_prob: Probability = Field(description="probability an attacker holds credentials of an HHT "
+                                                         "(the only device type today's window admits)")
+    ppmid_credential_prob: Probability = Field(description="probability an attacker holds a consumer PPMID's "
+                                                           "credentials (admitted where PPMIDs may join locally)")
+    schedule_aware_prevalence: Probability = Field(description="probability a premises is targeted by an attacker "
+                                                               "who knows the window timetable, per year")
+    schedule_aware_attempts_per_year: Rate = Field(description="attempts a schedule-aware attacker makes a year")
+    schedule_aware_threat_capability: ThreatCapability = Field(description="its threat capability")
+    schedule_aware_stopped_by: Controls = Field(description="controls that stop it")
+    insider_prevalence: Probability = Field(description="probability a premises is targeted by an attacker with "
+                                                        "valid credentials (stolen certificate, spare's keys)")
+    insider_attempts_per_year: Rate = Field(description="attempts an insider makes a year, at random times")
+    insider_threat_capability: ThreatCapability = Field(description="its threat capability")
+    insider_stopped_by: Controls = Field(description="controls that stop it")
+    supply_chain_prevalence: Probability = Field(description="probability a premises has a back-doored device "
+                                                             "with valid credentials (supply chain) in a year")
+    supply_chain_threat_capability: ThreatCapability = Field(description="its threat capability")
+    supply_chain_stopped_by: Controls = Field(description="controls that stop it")
+
+
+class Han(_Group):
+    """The HAN radio band and the hub's behaviour under a join flood."""
+
+    band_868mhz: Flag = Field(description="the HAN runs on 868 MHz (Alt HAN / sub-GHz) instead of 2.4 GHz")
+    range_multiplier_868mhz: Param[Annotated[float, Field(ge=1.0)]] = Field(
+        description="premises one attacker position reaches on 868 MHz relative to 2.4 GHz")
+    cbke_seconds: Param[Annotated[float, Field(gt=0.0)]] = Field(
+        description="seconds a key establishment keeps the hub busy (emulator SiteConfig.cbke_s)")
+    flood_rate_per_hour: Rate = Field(description="join attempts per hour in a flood (Poisson)")
+    flood_hours: Param[Annotated[float, Field(gt=0.0)]] = Field(description="length of one flood")
+    device_log_recovery_days: Days = Field(description="days until a device log filled by a credentialled "
+                                                       "flood is cleared (DCC)")
+
+
+class Grid(_Group):
+    """Grid impact: the load one compromise could switch at once, against GB loss-of-infeed limits."""
+
+    admd_kw: Param[Annotated[float, Field(ge=0.0)]] = Field(
+        description="after-diversity demand per premises at the worst hour, kW")
+    switchable_share: Probability = Field(description="share of that load one compromise can switch off and on")
+    normal_infeed_loss_mw: Param[Annotated[float, Field(gt=0.0)]] = Field(description="normal infeed loss limit, MW")
+    infrequent_infeed_loss_mw: Param[Annotated[float, Field(gt=0.0)]] = Field(
+        description="infrequent infeed loss limit, MW")
+    street_premises: Count = Field(description="premises in a street (impact level 2 up to this many)")
+    urban_area_premises: Count = Field(description="premises in a large urban area (impact level 3 up to this many)")
+
+
+class Risk(_Group):
+    """The risk register's scoring (smetslab.risk; docs/risk.md)."""
+
+    method: Param[Literal["seed", "nist", "owasp"]] = Field(description="scoring method")
+    appetite_max_rating: Param[Rating] = Field(description="highest rating within the risk appetite")
+    appetite_max_high: Param[Annotated[int, Field(ge=0)]] = Field(
+        description="most risks rated High an option may have and stay within the appetite")
+    likelihood_edges: Param[Annotated[list[Annotated[float, Field(ge=0.0)]], Field(min_length=4, max_length=4)]] = \
+        Field(description="expected successful attacks per year across the GB fleet at which likelihood goes "
+                          "from 1 to 2, 2 to 3, 3 to 4 and 4 to 5 (ascending)")
+    controls_in_force: Controls = Field(description="controls in force for every option (cpa_assured_device is "
+                                                    "added where the option needs CPA and CPA is enforced)")
+
+
 class SweepSpec(BaseModel):
     """A one-at-a-time sensitivity sweep of one parameter between ``low`` and ``high``."""
 
@@ -270,7 +353,8 @@ class SweepSpec(BaseModel):
 GROUPS: dict[str, type[_Group]] = {
     "incidents": Incidents, "remedy": Remedy, "customer": Customer, "region": Region, "mesh": Mesh,
     "attackers": Attackers, "costs": Costs, "deployment": Deployment, "cpa": Cpa, "windows": Windows,
-    "wan_options": WanOptions, "growth": Growth, "debt": Debt,
+    "wan_options": WanOptions, "growth": Growth, "debt": Debt, "attacker_classes": AttackerClasses, "han": Han,
+    "grid": Grid, "risk": Risk,
 }
 
 
@@ -300,6 +384,10 @@ class Scenario(BaseModel):
     wan_options: WanOptions
     growth: Growth
     debt: Debt
+    attacker_classes: AttackerClasses
+    han: Han
+    grid: Grid
+    risk: Risk
 
     @field_validator("options")
     @classmethod
@@ -332,6 +420,9 @@ class Scenario(BaseModel):
                              f"{w.alternating_windows_per_day.value} windows a day)")
         if w.hht_window_minutes.value * 60 > self.horizon_days * DAY_S:
             raise ValueError("windows.hht_window_minutes: longer than the horizon")
+        edges = self.risk.likelihood_edges.value
+        if any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
+            raise ValueError(f"risk.likelihood_edges {edges}: must be strictly ascending")
         paths = set(self.param_paths())
         for i, sweep in enumerate(self.sensitivity):
             if sweep.param not in paths:

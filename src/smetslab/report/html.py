@@ -31,6 +31,7 @@ from smetslab.report.ranking import (
     ranking,
     unbeaten,
 )
+from smetslab.report.security import security_section
 
 __all__ = ["build_report", "render_report", "scenario_parameters", "HARM_METRIC", "SECURITY_METRICS", "SECTIONS",
            "ReportContext", "Section", "option_count", "precision_sentence"]
@@ -363,16 +364,22 @@ def _reference_section(ctx: ReportContext) -> str:
     )
 
 
+def _security_section(ctx: ReportContext) -> str:
+    """The risk register's views (smetslab.risk, report/security.py)."""
+    return security_section(ctx.run, ctx.sensitivity)
+
+
 SECTIONS: list[Section] = [
     _header_section,
     _ranking_section,
     _national_section,
     _charts_section,
     _sensitivity,
+    _security_section,
     _reference_section,
 ]
-"""The report's sections in order; each renders HTML from the context. Another section (e.g. a security
-section) is one function inserted here."""
+"""The report's sections in order; each renders HTML from the context. Another section is one function
+inserted here."""
 
 
 def render_report(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from smetslab.interfaces.commands import compare, gbcs, keys, results, serve, utrn, zigbee
+from smetslab.interfaces.commands import compare, gbcs, keys, results, risk, serve, utrn, zigbee
 from smetslab.interfaces.commands import premises as premises_cmd
 
-COMMAND_MODULES: list[ModuleType] = [utrn, gbcs, keys, zigbee, compare, results, premises_cmd, serve]
+COMMAND_MODULES: list[ModuleType] = [utrn, gbcs, keys, zigbee, compare, results, premises_cmd, risk, serve]
