@@ -5,8 +5,8 @@ Measures (wall clock, this machine):
    processes (2 workers) and on a warm 2-worker local Dask cluster, on gb-default (100,000 premises x 5
    replicates);
 2. the national scenario (gb-national: about 4.5 million premises, every option) **at the default precision**
-   (replicates added from 2 until the 95% half-width of baseline's no-route days is within 5% of its mean, as
-   ``--precision 0.05`` asks) through ``smetslab.fleet.run`` with its defaults (local processes, DuckDB
+   (``fleet.precision.run_to_precision``, as ``smetslab compare`` runs it: replicates added from the scenario's
+   until the 95% half-width of baseline's no-route days is within 5% of its mean) through ``smetslab.fleet.run`` with its defaults (local processes, DuckDB
    results): wall time, the precision reached and the peak RSS of the whole process tree (sampled every 20 ms
    with psutil); and the same replicates in-process and on Dask, bit-identical;
 3. the per-premises SimPy model of the same scenario (bench/simpy_reference.py) on a sample of premises,
@@ -33,9 +33,10 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from simpy_reference import simulate  # noqa: E402
-from smetslab.fleet import run, run_in_memory, summarise  # noqa: E402
+from smetslab.fleet import run, run_in_memory  # noqa: E402
 from smetslab.fleet.engine import RunSummary  # noqa: E402
 from smetslab.fleet.model import ModelParams  # noqa: E402
+from smetslab.fleet.precision import DEFAULT_PRECISION, run_to_precision  # noqa: E402
 from smetslab.fleet.scenario import Scenario  # noqa: E402
 from smetslab.interfaces.config import load_scenario  # noqa: E402
 
@@ -104,24 +105,23 @@ def best_of(k, fn, *args, **kw):  # noqa: ANN001, ANN201
     return runs[0][0], min(t for _, t in runs)
 
 
-PRECISION = 0.05
-"""The default precision: the 95% half-width of baseline's no-route days within 5% of its mean (issue 8)."""
+def national_at_precision(national: Scenario) -> tuple[Scenario, RunSummary, float, int, float]:
+    """Run the national scenario as ``smetslab compare gb-national`` does, to the default precision
+    (``fleet.precision.run_to_precision``: from the scenario's replicates, adding replicates until baseline's
+    no-route days have a 95% half-width within 5% of the mean): (scenario as run, summary of the last round,
+    wall s of the whole loop, peak RSS bytes, relative half-width reached)."""
+    summaries: list[RunSummary] = []
 
+    def recording_run(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        summaries.append(run(*args, **kwargs))
+        return summaries[-1]
 
-def national_at_precision(national: Scenario, cap: int = 10) -> tuple[Scenario, RunSummary, float, int, float]:
-    """Run the national scenario with 2, 3, ... replicates until the default precision is met (or ``cap``):
-    (scenario run, run summary, wall s of the last run, peak RSS bytes, relative half-width reached)."""
-    reps = 2
-    while True:
-        s = national.model_copy(update={"replicates": reps})
-        with tempfile.TemporaryDirectory() as tmp, PeakRSS() as rss:
-            summary, wall = timed(run, s, Path(tmp) / "national.duckdb")
-            row = next(r for r in summarise(Path(tmp) / "national.duckdb")
-                       if r.option == "baseline" and r.metric == "no_route_days")
-        rel = (row.hi - row.lo) / 2 / row.mean
-        if rel <= PRECISION or reps >= cap:
-            return s, summary, wall, rss.peak, rel
-        reps += 1
+    with tempfile.TemporaryDirectory() as tmp, PeakRSS() as rss:
+        t0 = time.perf_counter()
+        result = run_to_precision(national, Path(tmp) / "national.duckdb", target=DEFAULT_PRECISION,
+                                  runner=recording_run)
+        wall = time.perf_counter() - t0
+    return result.scenario, summaries[-1], wall, rss.peak, result.reached
 
 
 def main() -> None:
