@@ -142,6 +142,10 @@ def test_scenario_form_lists_every_parameter_with_unit_and_range(client: TestCli
     assert params["costs.engineer_visit_pence"]["unit"] == "pence"
     assert params["remedy.local_pairing_actor"]["choices"] == ["consumer", "engineer"]
     assert [g["id"] for g in form["groups"]][:3] == ["incidents", "remedy", "customer"]
+    # list-valued parameters are edited as comma-separated items of the right kind (the page splits them)
+    assert params["attacker_classes.opportunistic_stopped_by"]["kind"] == "list"
+    assert "install_code" in params["attacker_classes.opportunistic_stopped_by"]["choices"]
+    assert params["risk.likelihood_edges"]["kind"] == "list_number"
 
 
 def test_builtin_scenario_and_unknown_name(client: TestClient, auth: dict[str, str]) -> None:

@@ -26,7 +26,7 @@ function inputFor(p, value) {
     for (const c of p.choices) s.appendChild(el("option", { value: c, selected: c === value ? true : null, text: c }));
     return s;
   }
-  const attrs = { id, "data-path": p.path, "data-kind": p.kind, value: value === undefined || value === null ? "" : String(value) };
+  const attrs = { id, "data-path": p.path, "data-kind": p.kind, value: value === undefined || value === null ? "" : Array.isArray(value) ? value.join(", ") : String(value) };
   if (p.kind === "int" || p.kind === "float") {
     attrs.type = "number"; attrs.step = p.kind === "int" ? "1" : "any";
     if (p.min !== undefined) attrs.min = p.min;
@@ -77,6 +77,10 @@ function readValue(input) {
   const kind = input.dataset.kind;
   if (kind === "bool") return input.checked;
   const raw = input.value.trim();
+  if (kind === "list" || kind === "list_number") {   // comma-separated items; the server checks each
+    const items = raw.split(",").map((x) => x.trim()).filter(Boolean);
+    return kind === "list" ? items : items.map((x) => (isNaN(Number(x)) ? x : Number(x)));
+  }
   if (kind === "int" || kind === "float") {
     if (raw === "") return raw;               // the server names the field and what is allowed
     const n = Number(raw);
