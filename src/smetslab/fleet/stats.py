@@ -16,16 +16,32 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-__all__ = ["non_dominated", "t_interval", "paired_interval", "significant", "rank_groups",
+__all__ = ["non_dominated", "t_quantile_975", "t_interval", "paired_interval", "significant", "rank_groups",
            "relative_half_width", "group_footrule"]
+
+
+_T975 = (12.706204736, 4.302652730, 3.182446305, 2.776445105, 2.570581836, 2.446911851, 2.364624252,
+         2.306004135, 2.262157163, 2.228138852, 2.200985160, 2.178812830, 2.160368656, 2.144786688,
+         2.131449546, 2.119905299, 2.109815578, 2.100922040, 2.093024054, 2.085963447, 2.079613845,
+         2.073873068, 2.068657610, 2.063898562, 2.059538553, 2.055529439, 2.051830516, 2.048407142,
+         2.045229642, 2.042272456)
+
+
+def t_quantile_975(df: int) -> float:
+    """Student t 97.5% quantile (two-sided 95%); table to df=30, then the Cornish-Fisher expansion."""
+    if df < 1:
+        raise ValueError("df must be >= 1")
+    if df <= len(_T975):
+        return _T975[df - 1]
+    z = 1.959963984540054
+    return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2) \
+        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3)
 
 
 def t_interval(values: Sequence[float]) -> tuple[float, float, float]:
     """(mean, lo, hi): the two-sided 95% Student t-interval of the mean; lo == hi == mean for one value.
 
     Raises ValueError for no values."""
-    from smetslab.fleet.store import t_quantile_975
-
     n = len(values)
     if n == 0:
         raise ValueError("t_interval: no values")

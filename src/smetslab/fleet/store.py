@@ -22,6 +22,7 @@ from typing import Any
 import duckdb
 
 from smetslab.errors import InputError
+from smetslab.fleet.stats import t_interval, t_quantile_975
 
 __all__ = ["SummaryRow", "open_store", "open_error", "existing_tables", "summarise", "export", "t_quantile_975", "interval"]
 
@@ -164,33 +165,8 @@ def read_metrics(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int, str], f
 
 
 # -- intervals -------------------------------------------------------------------------------------------
-_T975 = (12.706204736, 4.302652730, 3.182446305, 2.776445105, 2.570581836, 2.446911851, 2.364624252,
-         2.306004135, 2.262157163, 2.228138852, 2.200985160, 2.178812830, 2.160368656, 2.144786688,
-         2.131449546, 2.119905299, 2.109815578, 2.100922040, 2.093024054, 2.085963447, 2.079613845,
-         2.073873068, 2.068657610, 2.063898562, 2.059538553, 2.055529439, 2.051830516, 2.048407142,
-         2.045229642, 2.042272456)
-
-
-def t_quantile_975(df: int) -> float:
-    """Student t 97.5% quantile (two-sided 95%); table to df=30, then the Cornish-Fisher expansion."""
-    if df < 1:
-        raise ValueError("df must be >= 1")
-    if df <= len(_T975):
-        return _T975[df - 1]
-    z = 1.959963984540054
-    return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2) \
-        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3)
-
-
-def interval(values: list[float]) -> tuple[float, float, float]:
-    """(mean, lo, hi): a 95% t-interval across replicates; lo == hi == mean for one replicate."""
-    n = len(values)
-    mean = math.fsum(values) / n
-    if n == 1:
-        return mean, mean, mean
-    var = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
-    half = t_quantile_975(n - 1) * math.sqrt(var / n)
-    return mean, mean - half, mean + half
+interval = t_interval
+"""(mean, lo, hi): a 95% t-interval across replicates (``fleet.stats.t_interval``)."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ InputError/CodecError, which ``interfaces.cli.main`` prints as one line with exi
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,13 +24,14 @@ from smetslab.gbcs.frames import GeneralCiphering, GeneralSigning
 from smetslab.gbcs.keystore import Keystore
 from smetslab.gbcs.payloads import decode_payload
 from smetslab.interfaces.commands._common import console, emit_json, read_text_file
+from smetslab.interfaces.hexinput import HEX_DIGITS, WHITESPACE, parse_hex
 from smetslab.units import EUI64, parse_eui
 
 app = typer.Typer(help="GBCS messages: parse, verify MACs and signatures, sign pre-commands.",
                   no_args_is_help=True)
 
-_HEX = re.compile(r"[0-9A-Fa-f]*")
-_SPACE = re.compile(r"\s+")
+
+
 _MAX_MESSAGE_FILE = 1 << 20  # larger files are not GBCS messages (65,535 bytes at most)
 _STATUSES = ("valid", "invalid", "unknown_key", "absent")
 
@@ -45,19 +45,6 @@ def register(root: typer.Typer) -> None:
 # -- input -----------------------------------------------------------------------------------------
 
 
-def _hex_bytes(text: str, field: str) -> bytes:
-    """Hex text (whitespace ignored, optional 0x) to bytes, or InputError saying what is wrong."""
-    compact = _SPACE.sub("", text)
-    if compact[:2].lower() == "0x":
-        compact = compact[2:]
-    if not compact:
-        raise InputError(f"{field}: empty; expected the message as hex digits")
-    if not _HEX.fullmatch(compact):
-        bad = next(c for c in compact if c not in "0123456789abcdefABCDEF")
-        raise InputError(f"{field}: {bad!r} is not a hex digit; expected hex digits 0-9 A-F (whitespace allowed)")
-    if len(compact) % 2:
-        raise InputError(f"{field}: odd number of hex digits ({len(compact)}); a message is whole bytes")
-    return bytes.fromhex(compact)
 
 
 def _read_message(arg: str, field: str) -> tuple[str, bytes]:
@@ -68,11 +55,11 @@ def _read_message(arg: str, field: str) -> tuple[str, bytes]:
     except OSError:  # e.g. a long hex string is too long for a file name
         is_file = False
     if is_file:
-        return str(path), _hex_bytes(read_text_file(path, field), f"{field} file {str(path)!r}")
+        return str(path), parse_hex(read_text_file(path, field), f"{field} file {str(path)!r}")
     looks_like_path = "/" in arg or "\\" in arg or arg.lower().endswith((".hex", ".txt"))
-    if looks_like_path and not _HEX.fullmatch(_SPACE.sub("", arg)):
+    if looks_like_path and not HEX_DIGITS.fullmatch(WHITESPACE.sub("", arg)):
         raise InputError(f"{field} {arg!r}: no such file, and not hex digits; pass hex or a file of hex")
-    return "(argument)", _hex_bytes(arg, field)
+    return "(argument)", parse_hex(arg, field)
 
 
 def _keystore(path: Path | None) -> Keystore | None:
@@ -293,12 +280,12 @@ def _message_file(f: Path, *, named: bool) -> tuple[Path, bytes | None, str | No
             raw = f.read_bytes()
         except OSError:
             return None
-        compact = _SPACE.sub("", raw.decode("ascii", errors="replace"))
-        if not compact or not _HEX.fullmatch(compact) or len(compact) % 2:
+        compact = WHITESPACE.sub("", raw.decode("ascii", errors="replace"))
+        if not compact or not HEX_DIGITS.fullmatch(compact) or len(compact) % 2:
             return None  # not a message: README, keys, CSV ...
         return f, bytes.fromhex(compact), None
     try:
-        return f, _hex_bytes(read_text_file(f, "message file"), f"message file {str(f)!r}"), None
+        return f, parse_hex(read_text_file(f, "message file"), f"message file {str(f)!r}"), None
     except InputError as exc:
         return f, None, str(exc)
 

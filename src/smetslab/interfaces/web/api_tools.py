@@ -7,7 +7,6 @@ A client names one of these; it never sends a path or a key, and no response car
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
@@ -19,6 +18,7 @@ from smetslab.gbcs import utrn as utrn_core
 from smetslab.gbcs.keygen import PKIEntities, generate_pki
 from smetslab.gbcs.keystore import Keystore
 from smetslab.interfaces.commands.gbcs import describe
+from smetslab.interfaces.hexinput import parse_hex
 from smetslab.interfaces.web.runs import ERRORS
 from smetslab.units import parse_eui
 
@@ -26,8 +26,6 @@ __all__ = ["router", "Tools", "parse_hex"]
 
 router = APIRouter(prefix="/api", tags=["gbcs and utrn tools"], responses=ERRORS)
 
-_HEX = re.compile(r"[0-9A-Fa-f]*")
-_SPACE = re.compile(r"\s+")
 MAX_MESSAGES = 2000
 
 EUIText = Annotated[str, Field(min_length=16, max_length=23, pattern=r"^[0-9A-Fa-f][0-9A-Fa-f \-:]*$",
@@ -36,19 +34,6 @@ KeystoreName = Annotated[str, Field(default="generated", pattern=r"^(generated|c
                                     description="generated (the server's test PKI) or configured (--keystore)")]
 
 
-def parse_hex(text: str, field: str) -> bytes:
-    """Hex text (whitespace and a 0x prefix ignored) to bytes; InputError naming the field otherwise."""
-    compact = _SPACE.sub("", text)
-    if compact[:2].lower() == "0x":
-        compact = compact[2:]
-    if not compact:
-        raise InputError(f"{field}: empty; expected the message as hex digits")
-    if not _HEX.fullmatch(compact):
-        bad = next(c for c in compact if c not in "0123456789abcdefABCDEF")
-        raise InputError(f"{field}: {bad!r} is not a hex digit; allowed: hex digits 0-9 A-F and whitespace")
-    if len(compact) % 2:
-        raise InputError(f"{field}: odd number of hex digits ({len(compact)}); a message is whole bytes")
-    return bytes.fromhex(compact)
 
 
 class Tools:
