@@ -11,7 +11,7 @@ import json
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from fastapi import APIRouter, Request
@@ -204,9 +204,14 @@ def _finished_db(request: Request, run_id: str) -> Path:
     return _runs(request).folder(run_id) / "results.duckdb"
 
 
-def _results(request: Request, run_id: str, rank_by: str | None = None) -> dict[str, Any]:
+RiskMethod = Literal["seed", "nist", "owasp"]  # smetslab.risk.METHODS (a test keeps the two equal)
+
+
+def _results(request: Request, run_id: str, rank_by: str | None = None,
+             risk_method: RiskMethod | None = None) -> dict[str, Any]:
     from smetslab.fleet.metrics import METRICS
     from smetslab.fleet.sensitivity import check_rank_by
+    from smetslab.interfaces.web.risk_views import risk_register_view
     from smetslab.report import ranking
     from smetslab.report._store import read_run  # the report's reader: the page shows what the report shows
 
@@ -227,7 +232,7 @@ def _results(request: Request, run_id: str, rank_by: str | None = None) -> dict[
                for m in METRICS.values() if m.name in present]
     return {"run": rec.public(), "rank_by": rank_by or rec.rank_by, "info": stored.info, "rows": rows,
             "metrics": metrics, "sensitivity": _sensitivity(_runs(request).folder(run_id)),
-            "risk_register": None}  # issue 9: the risk register's views go here when it exists
+            "risk_register": risk_register_view(db, risk_method)}
 
 
 def _sensitivity(folder: Path) -> list[dict[str, Any]] | None:
@@ -247,9 +252,21 @@ def _sensitivity(folder: Path) -> list[dict[str, Any]] | None:
 
 
 @router.get("/runs/{run_id}/results")
-def results(run_id: str, request: Request, rank_by: str | None = None) -> dict[str, Any]:
-    """The ranked options with every metric's mean, 95% interval and change from baseline; the sweeps."""
-    return _results(request, run_id, rank_by)
+def results(run_id: str, request: Request, rank_by: str | None = None,
+            risk_method: RiskMethod | None = None) -> dict[str, Any]:
+    """The ranked options with every metric's mean, 95% interval and change from baseline; the sweeps; the
+    risk register scored with ``risk_method`` (default: the scenario's ``risk.method``)."""
+    return _results(request, run_id, rank_by, risk_method)
+
+
+@router.get("/runs/{run_id}/risk")
+def risk(run_id: str, request: Request, method: RiskMethod | None = None) -> dict[str, Any]:
+    """The run's risk register scored with ``method`` (seed, nist or owasp; default the scenario's
+    ``risk.method``): per option the rating counts, appetite, top risks, heat map, every row and the changes
+    against baseline; the options not beaten on harm, cost and risk together."""
+    from smetslab.interfaces.web.risk_views import risk_register_view
+
+    return risk_register_view(_finished_db(request, run_id), method)
 
 
 @router.get("/runs/{run_id}/compare/{other_id}")
