@@ -274,6 +274,7 @@ def test_the_risk_register_of_a_run(client: TestClient, auth: dict[str, str]) ->
     assert set(by["secmp0037"]["new"]) == set(mine) - set(base) and by["secmp0037"]["removed"] == []
     assert {c["threat"] for c in by["secmp0037"]["changed"]} == {t for t in mine if t in base and mine[t] != base[t]}
     assert by["baseline"]["new"] is None
+    assert reg["stability"] is None  # no sensitivity sweeps in this run
     # not beaten: no other option at least as good on harm, cost and total score together and better on one
     pts = {o["option"]: (o["harm"], o["cost_pence"], o["total_score"]) for o in reg["options"]}
     beaten = {a for a in pts for b in pts if b != a and all(x <= y for x, y in zip(pts[b], pts[a], strict=True))
@@ -640,3 +641,22 @@ def test_a_run_with_sensitivity_reports_its_sweeps(client: TestClient, auth: dic
     assert (row["param"], row["low"], row["high"], row["central"]) == ("remedy.baseline_max_days", 10.0, 200.0, 90.0)
     assert row["label"] == "DCC deadline"
     assert 0 <= row["low_moved"] <= 2 and 0 <= row["high_moved"] <= 2  # two options: at most one swap
+
+
+def test_the_risk_register_shows_the_ratings_a_sweep_moves(client: TestClient, auth: dict[str, str]) -> None:
+    # supply-chain capability from 5 down to 1: under the seed method (score = capability x (likelihood + impact),
+    # Moderate from 12, docs/risk.md) every supply-chain threat scores at most 1 x (5 + 5) = 10, so each one not
+    # already Low becomes Low at the low end; the high end is the central value, so nothing moves there
+    sweep = {"param": "attacker_classes.supply_chain_threat_capability", "low": 1, "high": 5, "label": "supply chain"}
+    s = small_scenario(client, auth, replicates=1, options=["baseline", "secmp0032"], sensitivity=[sweep])
+    assert s["attacker_classes"]["supply_chain_threat_capability"]["value"] == 5
+    r = client.post("/api/runs", json={"scenario": s, "sensitivity": True}, headers=auth)
+    done = _wait(client, auth, r.json()["id"])
+    assert done["state"] == "finished", done
+    reg = client.get(f"/api/runs/{done['id']}/risk?method=seed", headers=auth).json()
+    expected = {("low", o["option"], row["threat"], row["rating"]) for o in reg["options"] for row in o["rows"]
+                if row["attacker"] == "supply_chain" and row["rating"] != "Low"}
+    assert expected  # e.g. SHE-01, 5 x (1 + 5) = 30: High
+    got = {(c["end"], c["option"], c["threat"], c["central"]) for c in reg["stability"]}
+    assert got == expected
+    assert all(c["moved"] == "Low" and c["value"] == 1 for c in reg["stability"])

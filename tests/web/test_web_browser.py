@@ -77,6 +77,7 @@ def test_compare_page_change_a_parameter_run_and_see_the_table(page: Any, live: 
     page.select_option("#risk-f-rating", "High")
     mine_high = next(o for o in reg["options"] if o["option"] == "secmp0037")["counts"]["high"]
     expect(page.locator("#risk-table tr[data-option]")).to_have_count(mine_high)
+    expect(page.locator("#risk-stability")).to_contain_text("Not run")  # no sensitivity sweeps in this run
     # another scoring method, scored on the server
     page.select_option("#risk-method", "nist")
     page.locator("#risk-note").filter(has_text="nist method").wait_for(timeout=TIMEOUT_MS)

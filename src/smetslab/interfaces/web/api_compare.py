@@ -232,18 +232,25 @@ def _results(request: Request, run_id: str, rank_by: str | None = None,
                for m in METRICS.values() if m.name in present]
     return {"run": rec.public(), "rank_by": rank_by or rec.rank_by, "info": stored.info, "rows": rows,
             "metrics": metrics, "sensitivity": _sensitivity(_runs(request).folder(run_id)),
-            "risk_register": risk_register_view(db, risk_method)}
+            "risk_register": risk_register_view(db, risk_method, _sweeps(_runs(request).folder(run_id)))}
 
 
-def _sensitivity(folder: Path) -> list[dict[str, Any]] | None:
+def _sweeps(folder: Path) -> Any:
+    """The run's ``SensitivityResult`` (None without sweeps, or when the file is unreadable)."""
     from smetslab.fleet.sensitivity import SensitivityResult
 
     f = folder / "sensitivity.json"
     if not f.is_file():
         return None
     try:
-        sens = SensitivityResult.from_json(f.read_text(encoding="utf-8"))
+        return SensitivityResult.from_json(f.read_text(encoding="utf-8"))
     except InputError:
+        return None
+
+
+def _sensitivity(folder: Path) -> list[dict[str, Any]] | None:
+    sens = _sweeps(folder)
+    if sens is None:
         return None
     return [{"param": s.param, "label": s.label, "central": s.central_value, "source": s.source,
              "low": s.low.value, "high": s.high.value, "low_moved": s.low.positions_moved,
@@ -266,7 +273,8 @@ def risk(run_id: str, request: Request, method: RiskMethod | None = None) -> dic
     against baseline; the options not beaten on harm, cost and risk together."""
     from smetslab.interfaces.web.risk_views import risk_register_view
 
-    return risk_register_view(_finished_db(request, run_id), method)
+    db = _finished_db(request, run_id)
+    return risk_register_view(db, method, _sweeps(_runs(request).folder(run_id)))
 
 
 @router.get("/runs/{run_id}/compare/{other_id}")

@@ -68,8 +68,21 @@ def _option(reg: OptionRegister, means: dict[str, float], pareto: list[str]) -> 
     }
 
 
-def risk_register_view(db: Path, method: Method | None = None) -> dict[str, Any]:
-    """The register of the run stored in ``db``, scored with ``method`` (None: the scenario's ``risk.method``).
+def _stability(sensitivity: Any, scen: Any, method: Method | None) -> list[dict[str, Any]] | None:
+    """Ratings that move when a swept assumption moves to its low or high value (``risk.stability``); None
+    when the run has no sensitivity sweeps."""
+    if sensitivity is None:
+        return None
+    from smetslab.risk import load_catalogue, stability
+
+    return [{"param": c.param, "label": c.label, "end": c.end, "value": c.value, "option": c.option,
+             "threat": c.threat_id, "central": c.central, "moved": c.moved}
+            for c in stability(sensitivity, scen, load_catalogue(), method)]
+
+
+def risk_register_view(db: Path, method: Method | None = None, sensitivity: Any = None) -> dict[str, Any]:
+    """The register of the run stored in ``db``, scored with ``method`` (None: the scenario's ``risk.method``);
+    with the run's ``fleet.sensitivity.SensitivityResult``, also the ratings its sweeps move.
 
     ``{"available": False, "reason": ...}`` when the run's scenario has no security parameters (a run of an
     older version); the views otherwise."""
@@ -78,7 +91,7 @@ def risk_register_view(db: Path, method: Method | None = None) -> dict[str, Any]
 
     stored = read_run(db)
     try:
-        regs, rp, _scen = run_registers(stored, method)
+        regs, rp, scen = run_registers(stored, method)
     except InputError as exc:
         return {"available": False, "reason": str(exc), "methods": list(METHODS)}
     means = run_means(stored)
@@ -93,4 +106,5 @@ def risk_register_view(db: Path, method: Method | None = None) -> dict[str, Any]
         "national_premises": rp.national_premises,
         "not_beaten": pareto,
         "options": [_option(r, means.get(o, {}), pareto) for o, r in regs.items()],
+        "stability": _stability(sensitivity, scen, method),
     }

@@ -133,6 +133,25 @@ function riskTable() {
   $("risk-f-count").textContent = shown + " of " + total + " rows";
 }
 
+function riskStability() {
+  const box = clear($("risk-stability"));
+  if (RISK.stability === null) {
+    box.appendChild(el("p", { cls: "dim", text: "Not run: tick \"sensitivity sweeps\" to see which risks change rating when an assumption moves to its low or high value." }));
+    return;
+  }
+  if (!RISK.stability.length) {
+    box.appendChild(el("p", { text: "No risk changes rating when a swept assumption moves to its low or high value." }));
+    return;
+  }
+  const t = el("table", { id: "risk-stability-table" }, el("tr", {}, ...["swept assumption", "end", "option", "threat", "central rating", "rating there"].map((h) => el("th", { text: h }))));
+  for (const c of RISK.stability) {
+    t.appendChild(el("tr", { "data-option": c.option }, el("td", {}, el("code", { text: c.param }), el("span", { cls: "iv", text: c.label })),
+      el("td", { text: c.end + " = " + fmt(c.value) }), el("td", {}, el("code", { text: c.option })), el("td", {}, el("code", { text: c.threat })),
+      c.central ? ratingCell(c.central) : el("td", { text: "absent" }), c.moved ? ratingCell(c.moved) : el("td", { text: "absent" })));
+  }
+  box.appendChild(t);
+}
+
 function riskFilters() {
   const fo = $("risk-f-option"), fr = $("risk-f-rating");
   const keepO = fo.value, keepR = fr.value;
@@ -155,7 +174,7 @@ function showRisk(reg) {
   note.textContent = "scored with the " + reg.method + " method (docs/risk.md); risk appetite: nothing above " + reg.appetite.max_rating +
     ", at most " + reg.appetite.max_high + " High; likelihood from expected successful attacks a year across " + fmt(reg.national_premises) + " premises";
   box.hidden = false;
-  riskCounts(); riskHarm(); riskHeat(); riskTop(); riskChanges(); riskFilters(); riskTable();
+  riskCounts(); riskHarm(); riskHeat(); riskTop(); riskChanges(); riskFilters(); riskTable(); riskStability();
 }
 
 async function rescoreRisk() {
