@@ -11,7 +11,7 @@ import json
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import yaml
 from fastapi import APIRouter, Request
@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from smetslab.errors import InputError
 from smetslab.interfaces.web.runs import ACTIVE, ERRORS, FILES, NotFound, RunManager, RunRecord
 from smetslab.interfaces.web.schema import field_errors, scenario_form
+from smetslab.risk.scoring import Method
 
 __all__ = ["router"]
 
@@ -204,11 +205,11 @@ def _finished_db(request: Request, run_id: str) -> Path:
     return _runs(request).folder(run_id) / "results.duckdb"
 
 
-RiskMethod = Literal["seed", "nist", "owasp"]  # smetslab.risk.METHODS (a test keeps the two equal)
+RiskMethod = Method  # seed | nist | owasp, declared once in smetslab.risk.scoring; FastAPI validates it (422)
 
 
 def _results(request: Request, run_id: str, rank_by: str | None = None,
-             risk_method: RiskMethod | None = None) -> dict[str, Any]:
+             risk_method: RiskMethod | None = None, with_risk: bool = True) -> dict[str, Any]:
     from smetslab.fleet.metrics import METRICS
     from smetslab.fleet.sensitivity import check_rank_by
     from smetslab.interfaces.web.risk_views import risk_register_view
@@ -232,7 +233,8 @@ def _results(request: Request, run_id: str, rank_by: str | None = None,
                for m in METRICS.values() if m.name in present]
     return {"run": rec.public(), "rank_by": rank_by or rec.rank_by, "info": stored.info, "rows": rows,
             "metrics": metrics, "sensitivity": _sensitivity(_runs(request).folder(run_id)),
-            "risk_register": risk_register_view(db, risk_method, _sweeps(_runs(request).folder(run_id)))}
+            "risk_register": risk_register_view(db, risk_method, _sweeps(_runs(request).folder(run_id)))
+            if with_risk else None}
 
 
 def _sweeps(folder: Path) -> Any:
@@ -283,7 +285,7 @@ def compare_runs(run_id: str, other_id: str, request: Request) -> dict[str, Any]
     ranking moved."""
     from smetslab.report.html import scenario_parameters
 
-    now, before = _results(request, run_id), _results(request, other_id)
+    now, before = _results(request, run_id, with_risk=False), _results(request, other_id, with_risk=False)
     runs = _runs(request)
     a = {p: (v, s) for p, v, s in scenario_parameters(runs.scenario(other_id).model_dump(mode="json"))}
     b = {p: (v, s) for p, v, s in scenario_parameters(runs.scenario(run_id).model_dump(mode="json"))}
