@@ -233,7 +233,7 @@ def _results(request: Request, run_id: str, rank_by: str | None = None,
                for m in METRICS.values() if m.name in present]
     return {"run": rec.public(), "rank_by": rank_by or rec.rank_by, "info": stored.info, "rows": rows,
             "metrics": metrics, "sensitivity": _sensitivity(_runs(request).folder(run_id)),
-            "risk_register": risk_register_view(db, risk_method, _sweeps(_runs(request).folder(run_id)))
+            "risk_register": risk_register_view(stored, risk_method, _sweeps(_runs(request).folder(run_id)))
             if with_risk else None}
 
 
@@ -274,9 +274,10 @@ def risk(run_id: str, request: Request, method: RiskMethod | None = None) -> dic
     ``risk.method``): per option the rating counts, appetite, top risks, heat map, every row and the changes
     against baseline; the options not beaten on harm, cost and risk together."""
     from smetslab.interfaces.web.risk_views import risk_register_view
+    from smetslab.report._store import read_run
 
-    db = _finished_db(request, run_id)
-    return risk_register_view(db, method, _sweeps(_runs(request).folder(run_id)))
+    stored = read_run(_finished_db(request, run_id))
+    return risk_register_view(stored, method, _sweeps(_runs(request).folder(run_id)))
 
 
 @router.get("/runs/{run_id}/compare/{other_id}")

@@ -8,13 +8,15 @@ This module only lays their values out for the page's own script to draw.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smetslab.errors import InputError
 from smetslab.risk import METHODS, RATINGS
 from smetslab.risk.register import BASELINE, OptionRegister
 from smetslab.risk.scoring import Method
+
+if TYPE_CHECKING:
+    from smetslab.report._store import StoredRun
 
 __all__ = ["risk_register_view", "TOP_RISKS"]
 
@@ -80,16 +82,14 @@ def _stability(sensitivity: Any, scen: Any, method: Method | None) -> list[dict[
             for c in stability(sensitivity, scen, load_catalogue(), method)]
 
 
-def risk_register_view(db: Path, method: Method | None = None, sensitivity: Any = None) -> dict[str, Any]:
-    """The register of the run stored in ``db``, scored with ``method`` (None: the scenario's ``risk.method``);
+def risk_register_view(stored: StoredRun, method: Method | None = None, sensitivity: Any = None) -> dict[str, Any]:
+    """The register of a stored run (``report._store.read_run``), scored with ``method`` (None: the scenario's ``risk.method``);
     with the run's ``fleet.sensitivity.SensitivityResult``, also the ratings its sweeps move.
 
     ``{"available": False, "reason": ...}`` when the run's scenario has no security parameters (a run of an
     older version); the views otherwise."""
-    from smetslab.report._store import read_run
     from smetslab.report.security import pareto_options, run_means, run_registers
 
-    stored = read_run(db)
     try:
         regs, rp, scen = run_registers(stored, method)
     except InputError as exc:
