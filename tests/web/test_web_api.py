@@ -288,6 +288,24 @@ def test_the_risk_register_of_a_run(client: TestClient, auth: dict[str, str]) ->
                       headers=auth).json()["risk_register"]["method"] == "owasp"
 
 
+def test_a_run_without_security_parameters_has_no_register_and_says_why(client: TestClient,
+                                                                        auth: dict[str, str], settings: Any) -> None:
+    import dataclasses
+
+    from smetslab.interfaces.web.risk_views import risk_register_view
+    from smetslab.report._store import read_run
+
+    rec = _run(client, auth, options=["baseline", "secmp0032"], replicates=1)
+    assert _wait(client, auth, rec["id"])["state"] == "finished"
+    stored = read_run(settings.workspace / "runs" / rec["id"] / "results.duckdb")
+    # a results file of a version before issue 9: its scenario has no attacker classes and no risk group
+    old = dataclasses.replace(stored, scenario={k: v for k, v in stored.scenario.items()
+                                                if k not in ("attacker_classes", "risk")})
+    view = risk_register_view(old)
+    assert view["available"] is False and "attacker_classes" in view["reason"]
+    assert risk_register_view(stored)["available"] is True
+
+
 @pytest.mark.parametrize(("path", "field"), [("risk?method=cvss", "query.method"),
                                              ("results?risk_method=cvss", "query.risk_method")])
 def test_a_bad_risk_method_is_refused_naming_what_is_allowed(client: TestClient, auth: dict[str, str], path: str,
