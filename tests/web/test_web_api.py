@@ -42,6 +42,7 @@ ENDPOINTS: list[tuple[str, str, Any]] = [
     ("DELETE", "/api/runs/{run}", None),
     ("GET", "/api/runs/{run}/events", None),
     ("GET", "/api/runs/{run}/results", None),
+    ("GET", "/api/runs/{run}/risk", None),
     ("GET", "/api/runs/{run}/compare/{run}", None),
     ("GET", "/api/runs/{run}/files/scenario.yaml", None),
     ("GET", "/api/runs/{run}/scenario", None),
@@ -142,10 +143,14 @@ def test_scenario_form_lists_every_parameter_with_unit_and_range(client: TestCli
     assert params["costs.engineer_visit_pence"]["unit"] == "pence"
     assert params["remedy.local_pairing_actor"]["choices"] == ["consumer", "engineer"]
     assert [g["id"] for g in form["groups"]][:3] == ["incidents", "remedy", "customer"]
-    # list-valued parameters are edited as comma-separated items of the right kind (the page splits them)
-    assert params["attacker_classes.opportunistic_stopped_by"]["kind"] == "list"
-    assert "install_code" in params["attacker_classes.opportunistic_stopped_by"]["choices"]
-    assert params["risk.likelihood_edges"]["kind"] == "list_number"
+    # list-valued parameters (issue 9's controls and bands) are lists, not text: the page edits them as
+    # comma-separated items and sends a list back (a text kind made every run from the form fail with 422)
+    assert params["risk.controls_in_force"]["kind"] == "list"
+    assert "dcc_anomaly_detection" in params["risk.controls_in_force"]["choices"]
+    assert params["attacker_classes.insider_stopped_by"]["kind"] == "list"
+    assert params["risk.likelihood_edges"]["kind"] == "number_list"
+    assert all(p["kind"] != "text" or isinstance(data[p["path"].split(".")[0]][p["name"]]["value"], str)
+               for p in params.values())
 
 
 def test_builtin_scenario_and_unknown_name(client: TestClient, auth: dict[str, str]) -> None:
@@ -214,7 +219,7 @@ def test_a_run_gives_the_engines_numbers_ranked_with_intervals(client: TestClien
     means = [r["cells"]["no_route_days"]["mean"] for r in res["rows"]]
     assert means == sorted(means)  # ranked by no_route_days, lower is better (ties broken further)
     assert {r["option"] for r in res["rows"]} == {"baseline", "secmp0037", "hub_button", "secmp0032"}
-    assert res["risk_register"] is None
+    assert res["risk_register"]["available"] is True  # its contents: test_the_risk_register_of_a_run
     # the SSE stream of a finished run ends at once with its final record
     with client.stream("GET", f"/api/runs/{rec['id']}/events", headers=auth) as stream:
         text = "".join(stream.iter_text())
@@ -229,6 +234,98 @@ def test_a_run_gives_the_engines_numbers_ranked_with_intervals(client: TestClien
     assert client.get(f"/api/runs/{rec['id']}/files/other.txt", headers=auth).status_code == 404
     assert client.get(f"/api/runs/{rec['id']}/scenario", headers=auth).json()["scenario"]["name"] == "small"
     assert client.get("/api/runs/nope/results", headers=auth).status_code == 404
+
+
+def test_the_risk_register_of_a_run(client: TestClient, auth: dict[str, str]) -> None:
+    rec = _run(client, auth)
+    assert _wait(client, auth, rec["id"])["state"] == "finished"
+    reg = client.get(f"/api/runs/{rec['id']}/results", headers=auth).json()["risk_register"]
+    assert reg["available"] and reg["method"] == "seed"  # gb-default's risk.method
+    by = {o["option"]: o for o in reg["options"]}
+    assert list(by) == ["baseline", "secmp0037", "hub_button", "secmp0032"]  # the scenario's order
+    # docs/risk.md ("smetslab risk (seed method), risks / unique / Critical-High-Moderate-Low / appetite"):
+    # baseline 49 / 30 / 0-3-14-13 within; secmp0037 52 / 32 / 0-10-14-8 over. The cut-down run lands in the
+    # same likelihood bands.
+    assert by["baseline"]["counts"] == {"risks": 49, "unique": 30, "critical": 0, "high": 3, "moderate": 14, "low": 13}
+    assert by["baseline"]["within_appetite"] is True
+    assert by["secmp0037"]["counts"] == {"risks": 52, "unique": 32, "critical": 0, "high": 10, "moderate": 14,
+                                         "low": 8}
+    assert by["secmp0037"]["within_appetite"] is False
+    assert reg["appetite"] == {"max_rating": "High", "max_high": 4}  # docs/risk.md: "at most 4 are High"
+    for o in reg["options"]:
+        rows = o["rows"]
+        # the counts are the rows' (risks = threat x CIA effect, docs/risk.md), the heat map holds every threat once
+        assert o["counts"]["unique"] == len(rows) and o["counts"]["risks"] == sum(len(r["cia"]) for r in rows)
+        for rating in ("Critical", "High", "Moderate", "Low"):
+            assert o["counts"][rating.lower()] == sum(r["rating"] == rating for r in rows)
+        cells = [c for line in o["heat"] for c in line]
+        assert len(cells) == 25 and sum(c["count"] for c in cells) == len(rows)
+        for r in rows:
+            cell = o["heat"][5 - r["impact"]][r["likelihood"] - 1]
+            assert (cell["likelihood"], cell["impact"]) == (r["likelihood"], r["impact"]) and cell["count"] >= 1
+        # seed method (docs/risk.md): score = capability x (likelihood + impact)
+        assert all(r["score"] == r["capability"] * (r["likelihood"] + r["impact"]) for r in rows)
+        assert [r["score"] for r in o["top"]] == sorted((r["score"] for r in rows), reverse=True)[:5]
+        assert all(r["drivers"] for r in o["top"])
+        assert o["high_or_critical"] == o["counts"]["high"] + o["counts"]["critical"]
+    # changes against baseline are the difference of the two registers' threats
+    base = {r["threat"]: r["rating"] for r in by["baseline"]["rows"]}
+    mine = {r["threat"]: r["rating"] for r in by["secmp0037"]["rows"]}
+    assert set(by["secmp0037"]["new"]) == set(mine) - set(base) and by["secmp0037"]["removed"] == []
+    assert {c["threat"] for c in by["secmp0037"]["changed"]} == {t for t in mine if t in base and mine[t] != base[t]}
+    assert by["baseline"]["new"] is None
+    assert reg["stability"] is None  # no sensitivity sweeps in this run
+    # not beaten: no other option at least as good on harm, cost and total score together and better on one
+    pts = {o["option"]: (o["harm"], o["cost_pence"], o["total_score"]) for o in reg["options"]}
+    beaten = {a for a in pts for b in pts if b != a and all(x <= y for x, y in zip(pts[b], pts[a], strict=True))
+              and pts[b] != pts[a]}
+    assert reg["not_beaten"] == [o for o in pts if o not in beaten]
+    assert [o["option"] for o in reg["options"] if o["not_beaten"]] == reg["not_beaten"]
+    # another method, by query parameter; nist scores are likelihood x impact, 1-25 (docs/risk.md)
+    nist = client.get(f"/api/runs/{rec['id']}/risk?method=nist", headers=auth).json()
+    assert nist["method"] == "nist" and all(1 <= r["score"] <= 25 for o in nist["options"] for r in o["rows"])
+    assert client.get(f"/api/runs/{rec['id']}/results?risk_method=owasp",
+                      headers=auth).json()["risk_register"]["method"] == "owasp"
+
+
+def test_a_run_without_security_parameters_has_no_register_and_says_why(client: TestClient,
+                                                                        auth: dict[str, str], settings: Any) -> None:
+    import dataclasses
+
+    from smetslab.interfaces.web.risk_views import risk_register_view
+    from smetslab.report._store import read_run
+
+    rec = _run(client, auth, options=["baseline", "secmp0032"], replicates=1)
+    assert _wait(client, auth, rec["id"])["state"] == "finished"
+    stored = read_run(settings.workspace / "runs" / rec["id"] / "results.duckdb")
+    # a results file of a version before issue 9: its scenario has no attacker classes and no risk group
+    old = dataclasses.replace(stored, scenario={k: v for k, v in stored.scenario.items()
+                                                if k not in ("attacker_classes", "risk")})
+    view = risk_register_view(old)
+    assert view["available"] is False and "attacker_classes" in view["reason"]
+    assert risk_register_view(stored)["available"] is True
+
+
+@pytest.mark.parametrize(("path", "field"), [("risk?method=cvss", "query.method"),
+                                             ("results?risk_method=cvss", "query.risk_method")])
+def test_a_bad_risk_method_is_refused_naming_what_is_allowed(client: TestClient, auth: dict[str, str], path: str,
+                                                             field: str) -> None:
+    from smetslab.risk import METHODS
+
+    r = client.get(f"/api/runs/20260101-000000-abcdef/{path}", headers=auth)
+    assert r.status_code == 422
+    err = r.json()["errors"][0]
+    assert err["field"] == field and err["value"] == "cvss"
+    assert all(m in r.json()["error"] for m in METHODS) and "cvss" in r.json()["error"]
+
+
+def test_the_risk_register_of_an_unfinished_or_unknown_run(client: TestClient, auth: dict[str, str]) -> None:
+    assert client.get("/api/runs/nope/risk", headers=auth).status_code == 404
+    rec = _run(client, auth, premises=65536 * 40, replicates=1)
+    r = client.get(f"/api/runs/{rec['id']}/risk", headers=auth)
+    assert r.status_code == 422 and "finished" in r.json()["error"]
+    client.post(f"/api/runs/{rec['id']}/cancel", headers=auth)
+    _wait(client, auth, rec["id"])
 
 
 def test_bad_run_requests(client: TestClient, auth: dict[str, str]) -> None:
@@ -562,3 +659,22 @@ def test_a_run_with_sensitivity_reports_its_sweeps(client: TestClient, auth: dic
     assert (row["param"], row["low"], row["high"], row["central"]) == ("remedy.baseline_max_days", 10.0, 200.0, 90.0)
     assert row["label"] == "DCC deadline"
     assert 0 <= row["low_moved"] <= 2 and 0 <= row["high_moved"] <= 2  # two options: at most one swap
+
+
+def test_the_risk_register_shows_the_ratings_a_sweep_moves(client: TestClient, auth: dict[str, str]) -> None:
+    # supply-chain capability from 5 down to 1: under the seed method (score = capability x (likelihood + impact),
+    # Moderate from 12, docs/risk.md) every supply-chain threat scores at most 1 x (5 + 5) = 10, so each one not
+    # already Low becomes Low at the low end; the high end is the central value, so nothing moves there
+    sweep = {"param": "attacker_classes.supply_chain_threat_capability", "low": 1, "high": 5, "label": "supply chain"}
+    s = small_scenario(client, auth, replicates=1, options=["baseline", "secmp0032"], sensitivity=[sweep])
+    assert s["attacker_classes"]["supply_chain_threat_capability"]["value"] == 5
+    r = client.post("/api/runs", json={"scenario": s, "sensitivity": True}, headers=auth)
+    done = _wait(client, auth, r.json()["id"])
+    assert done["state"] == "finished", done
+    reg = client.get(f"/api/runs/{done['id']}/risk?method=seed", headers=auth).json()
+    expected = {("low", o["option"], row["threat"], row["rating"]) for o in reg["options"] for row in o["rows"]
+                if row["attacker"] == "supply_chain" and row["rating"] != "Low"}
+    assert expected  # e.g. SHE-01, 5 x (1 + 5) = 30: High
+    got = {(c["end"], c["option"], c["threat"], c["central"]) for c in reg["stability"]}
+    assert got == expected
+    assert all(c["moved"] == "Low" and c["value"] == 1 for c in reg["stability"])

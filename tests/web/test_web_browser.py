@@ -58,6 +58,30 @@ def test_compare_page_change_a_parameter_run_and_see_the_table(page: Any, live: 
     scen = page.request.get(f"{live.url}/api/runs/{mine['id']}/scenario").json()["scenario"]
     assert scen["remedy"]["baseline_max_days"]["value"] == 20 and scen["premises"] == 8192
     screenshot(page, "compare")
+    # the risk register of the run: rating counts, a heat map per option, harm against risk, the table
+    reg = page.request.get(f"{live.url}/api/runs/{mine['id']}/risk").json()
+    counts = page.locator("#risk-counts tr[data-option]")
+    expect(counts).to_have_count(3, timeout=TIMEOUT_MS)
+    base = next(o for o in reg["options"] if o["option"] == "baseline")
+    expect(page.locator("#risk-counts tr[data-option='baseline'] td.count-unique")).to_have_text(
+        str(base["counts"]["unique"]))
+    expect(page.locator("#risk-counts tr[data-option='baseline'] td.count-high")).to_have_text(
+        str(base["counts"]["high"]))
+    assert page.locator("#risk-heat svg.heat").count() == 3
+    assert page.locator("#risk-harm svg line.appetite").count() == 1
+    assert page.locator("#risk-harm svg circle.pt").count() == 3
+    total = sum(o["counts"]["unique"] for o in reg["options"])
+    expect(page.locator("#risk-table tr[data-option]")).to_have_count(total)
+    # filter the register: one option's High risks only
+    page.select_option("#risk-f-option", "secmp0037")
+    page.select_option("#risk-f-rating", "High")
+    mine_high = next(o for o in reg["options"] if o["option"] == "secmp0037")["counts"]["high"]
+    expect(page.locator("#risk-table tr[data-option]")).to_have_count(mine_high)
+    expect(page.locator("#risk-stability")).to_contain_text("Not run")  # no sensitivity sweeps in this run
+    # another scoring method, scored on the server
+    page.select_option("#risk-method", "nist")
+    page.locator("#risk-note").filter(has_text="nist method").wait_for(timeout=TIMEOUT_MS)
+    screenshot(page, "compare-risk", focus="#risk")
     assert not page.js_errors, page.js_errors  # nothing refused by the CSP, no script error
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from smetslab.errors import InputError
 from smetslab.interfaces.web.runs import ACTIVE, ERRORS, FILES, NotFound, RunManager, RunRecord
 from smetslab.interfaces.web.schema import field_errors, scenario_form
+from smetslab.risk.scoring import Method
 
 __all__ = ["router"]
 
@@ -204,9 +205,14 @@ def _finished_db(request: Request, run_id: str) -> Path:
     return _runs(request).folder(run_id) / "results.duckdb"
 
 
-def _results(request: Request, run_id: str, rank_by: str | None = None) -> dict[str, Any]:
+RiskMethod = Method  # seed | nist | owasp, declared once in smetslab.risk.scoring; FastAPI validates it (422)
+
+
+def _results(request: Request, run_id: str, rank_by: str | None = None,
+             risk_method: RiskMethod | None = None, with_risk: bool = True) -> dict[str, Any]:
     from smetslab.fleet.metrics import METRICS
     from smetslab.fleet.sensitivity import check_rank_by
+    from smetslab.interfaces.web.risk_views import risk_register_view
     from smetslab.report import ranking
     from smetslab.report._store import read_run  # the report's reader: the page shows what the report shows
 
@@ -227,18 +233,26 @@ def _results(request: Request, run_id: str, rank_by: str | None = None) -> dict[
                for m in METRICS.values() if m.name in present]
     return {"run": rec.public(), "rank_by": rank_by or rec.rank_by, "info": stored.info, "rows": rows,
             "metrics": metrics, "sensitivity": _sensitivity(_runs(request).folder(run_id)),
-            "risk_register": None}  # issue 9: the risk register's views go here when it exists
+            "risk_register": risk_register_view(stored, risk_method, _sweeps(_runs(request).folder(run_id)))
+            if with_risk else None}
 
 
-def _sensitivity(folder: Path) -> list[dict[str, Any]] | None:
+def _sweeps(folder: Path) -> Any:
+    """The run's ``SensitivityResult`` (None without sweeps, or when the file is unreadable)."""
     from smetslab.fleet.sensitivity import SensitivityResult
 
     f = folder / "sensitivity.json"
     if not f.is_file():
         return None
     try:
-        sens = SensitivityResult.from_json(f.read_text(encoding="utf-8"))
+        return SensitivityResult.from_json(f.read_text(encoding="utf-8"))
     except InputError:
+        return None
+
+
+def _sensitivity(folder: Path) -> list[dict[str, Any]] | None:
+    sens = _sweeps(folder)
+    if sens is None:
         return None
     return [{"param": s.param, "label": s.label, "central": s.central_value, "source": s.source,
              "low": s.low.value, "high": s.high.value, "low_moved": s.low.positions_moved,
@@ -247,9 +261,23 @@ def _sensitivity(folder: Path) -> list[dict[str, Any]] | None:
 
 
 @router.get("/runs/{run_id}/results")
-def results(run_id: str, request: Request, rank_by: str | None = None) -> dict[str, Any]:
-    """The ranked options with every metric's mean, 95% interval and change from baseline; the sweeps."""
-    return _results(request, run_id, rank_by)
+def results(run_id: str, request: Request, rank_by: str | None = None,
+            risk_method: RiskMethod | None = None) -> dict[str, Any]:
+    """The ranked options with every metric's mean, 95% interval and change from baseline; the sweeps; the
+    risk register scored with ``risk_method`` (default: the scenario's ``risk.method``)."""
+    return _results(request, run_id, rank_by, risk_method)
+
+
+@router.get("/runs/{run_id}/risk")
+def risk(run_id: str, request: Request, method: RiskMethod | None = None) -> dict[str, Any]:
+    """The run's risk register scored with ``method`` (seed, nist or owasp; default the scenario's
+    ``risk.method``): per option the rating counts, appetite, top risks, heat map, every row and the changes
+    against baseline; the options not beaten on harm, cost and risk together."""
+    from smetslab.interfaces.web.risk_views import risk_register_view
+    from smetslab.report._store import read_run
+
+    stored = read_run(_finished_db(request, run_id))
+    return risk_register_view(stored, method, _sweeps(_runs(request).folder(run_id)))
 
 
 @router.get("/runs/{run_id}/compare/{other_id}")
@@ -258,7 +286,7 @@ def compare_runs(run_id: str, other_id: str, request: Request) -> dict[str, Any]
     ranking moved."""
     from smetslab.report.html import scenario_parameters
 
-    now, before = _results(request, run_id), _results(request, other_id)
+    now, before = _results(request, run_id, with_risk=False), _results(request, other_id, with_risk=False)
     runs = _runs(request)
     a = {p: (v, s) for p, v, s in scenario_parameters(runs.scenario(other_id).model_dump(mode="json"))}
     b = {p: (v, s) for p, v, s in scenario_parameters(runs.scenario(run_id).model_dump(mode="json"))}

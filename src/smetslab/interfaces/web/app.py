@@ -246,13 +246,15 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/health", tags=["server"])
     def health() -> dict[str, Any]:
-        """Version, workspace and limits of this server."""
+        """Version, workspace and limits of this server; the risk register's scoring methods."""
+        from smetslab.risk import METHODS
+
         return {"version": __version__, "workspace": str(settings.workspace), "runs_active": runs.active(),
                 "limits": {"max_body_bytes": settings.max_body_bytes,
                            "max_concurrent_runs": settings.max_concurrent_runs,
                            "max_queued_runs": settings.max_queued_runs,
                            "max_premises_runs": settings.max_premises_runs},
-                "risk_register": None}
+                "risk_methods": list(METHODS)}
 
     static = resources.files("smetslab.interfaces.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

@@ -66,12 +66,14 @@ def _kind(value_type: Any) -> tuple[str, list[str] | None]:
         return "float", None
     if typing.get_origin(value_type) is typing.Literal:
         return "choice", [str(a) for a in typing.get_args(value_type)]
-    if typing.get_origin(value_type) is list:  # e.g. the controls that stop an attacker class, band edges
-        item = (typing.get_args(value_type) or (str,))[0]
+    if typing.get_origin(value_type) is list:
+        # a list (controls, likelihood band edges): the page edits it as comma-separated items
+        (item,) = typing.get_args(value_type)
         if typing.get_origin(item) is typing.Annotated:
             item = typing.get_args(item)[0]
-        item_kind, choices = _kind(item)
-        return ("list_number" if item_kind in ("int", "float") else "list"), choices
+        if typing.get_origin(item) is typing.Literal:
+            return "list", [str(a) for a in typing.get_args(item)]
+        return ("number_list" if item in (int, float) else "text_list"), None
     return "text", None
 
 

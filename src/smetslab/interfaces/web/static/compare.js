@@ -14,7 +14,7 @@ function rangeText(p) {
   if (p.exclusive_min !== undefined) parts.push("> " + fmt(p.exclusive_min));
   if (p.max !== undefined) parts.push("≤ " + fmt(p.max));
   if (p.exclusive_max !== undefined) parts.push("< " + fmt(p.exclusive_max));
-  if (p.choices) parts.push(p.choices.join(" | "));
+  if (p.choices) parts.push((p.kind === "list" ? "comma-separated, any of " : "") + p.choices.join(" | "));
   return parts.join(", ");
 }
 
@@ -26,7 +26,8 @@ function inputFor(p, value) {
     for (const c of p.choices) s.appendChild(el("option", { value: c, selected: c === value ? true : null, text: c }));
     return s;
   }
-  const attrs = { id, "data-path": p.path, "data-kind": p.kind, value: value === undefined || value === null ? "" : Array.isArray(value) ? value.join(", ") : String(value) };
+  const shown = Array.isArray(value) ? value.join(", ") : value;   // list kinds: comma-separated items
+  const attrs = { id, "data-path": p.path, "data-kind": p.kind, value: shown === undefined || shown === null ? "" : String(shown) };
   if (p.kind === "int" || p.kind === "float") {
     attrs.type = "number"; attrs.step = p.kind === "int" ? "1" : "any";
     if (p.min !== undefined) attrs.min = p.min;
@@ -77,9 +78,9 @@ function readValue(input) {
   const kind = input.dataset.kind;
   if (kind === "bool") return input.checked;
   const raw = input.value.trim();
-  if (kind === "list" || kind === "list_number") {   // comma-separated items; the server checks each
+  if (kind.endsWith("list")) {
     const items = raw.split(",").map((x) => x.trim()).filter(Boolean);
-    return kind === "list" ? items : items.map((x) => (isNaN(Number(x)) ? x : Number(x)));
+    return kind === "number_list" ? items.map((x) => (isNaN(Number(x)) ? x : Number(x))) : items;
   }
   if (kind === "int" || kind === "float") {
     if (raw === "") return raw;               // the server names the field and what is allowed
@@ -303,6 +304,7 @@ async function showResults(id) {
     if (m.kind === "security") sy.appendChild(el("option", { value: m.id, text: m.label }));
   }
   renderTable(); barChart(); scatter(); sensitivity(); downloads(id);
+  showRisk(RESULTS.risk_register);  // risk.js
   $("ranked-table").dataset.run = id;
 }
 
