@@ -169,6 +169,11 @@ class SiteConfig:
     engineer_after_no_route_days: float | None = None  # None: no engineer is sent automatically
     wan_latency_s: float = 0.0
     epoch: str = "2025-01-01T00:00:00+00:00"  # simulated t = 0 (for GBCS time stamps)
+    # the hub's join windows (the fleet scenario's ``windows`` group; defaults from ``policy.windows``)
+    hht_window_s: float = policy_windows.HHT_WINDOW_S
+    hub_button_window_s: float = policy_windows.HUB_BUTTON_WINDOW_S
+    alternating_windows_per_day: int = 1
+    alternating_window_s: float = policy_windows.ALTERNATING_WINDOW_S
 
     def __post_init__(self) -> None:
         def bad(name: str, allowed: str) -> InputError:
@@ -206,7 +211,8 @@ class SiteConfig:
         if self.replay_rule not in ("strictly_greater", "unseen", "off"):
             raise bad("replay_rule", "allowed 'strictly_greater', 'unseen', 'off'")
         for name in ("gsme_wake_interval_s", "tick_s", "display_interval_s", "join_delay_s", "cbke_s",
-                     "join_retry_s", "pending_s", "mesh_broker_days"):
+                     "join_retry_s", "pending_s", "mesh_broker_days", "hht_window_s", "hub_button_window_s",
+                     "alternating_window_s"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
                 raise bad(name, "must be a finite number > 0")
@@ -221,6 +227,12 @@ class SiteConfig:
                 or not isinstance(self.engineer_after_no_route_days, int | float)
                 or self.engineer_after_no_route_days < 0):
             raise bad("engineer_after_no_route_days", "must be a number of days >= 0 or null")
+        n = self.alternating_windows_per_day
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 144:
+            raise bad("alternating_windows_per_day", "must be an integer 1..144")
+        if self.alternating_window_s > policy_windows.DAY_S / n / 2:
+            raise bad("alternating_window_s", f"must be at most half the spacing of {n} windows a day "
+                                              f"({policy_windows.DAY_S / n / 2:g} s)")
         try:
             when = datetime.datetime.fromisoformat(self.epoch)
         except (TypeError, ValueError):
@@ -340,6 +352,8 @@ class _Book:
     hub_port: nodes.HubPort | None = None
     agenda: dict[int, _Later] = field(default_factory=dict)
     agenda_seq: int = 0
+    tick_at: float | None = None  # the meters' next tick (None: nothing is due)
+    wake_at: float | None = None  # the GSME's next wake-up (None: nothing waits for it at the GPF)
     headend_k: dict[EUI64, int] = field(default_factory=dict)
     dcc_counter: int = 0
     dcc_request: int = 0
@@ -377,7 +391,10 @@ class Site:
         eng = self.engine
         # The hub applies the option's join rules only as far as its firmware has them (finding 5 of
         # docs/parity.md): one flag, read by the hub and by the consumer's plan (``_local_plan``) alike.
-        policy = JoinWindowPolicy(config.options, firmware=config.firmware_ok)
+        policy = JoinWindowPolicy(config.options, hht_window_s=config.hht_window_s,
+                                  button_window_s=config.hub_button_window_s,
+                                  alternating_windows_per_day=config.alternating_windows_per_day,
+                                  alternating_window_s=config.alternating_window_s, firmware=config.firmware_ok)
         hub = dataclasses.replace(
             C.new_chf(C.CHFConfig(self.hub_eui, device_log_capacity=config.device_log_capacity,
                                   join_policy=policy), now=start), power=C.CHFPower.OFF)
@@ -411,10 +428,14 @@ class Site:
         # default) they run in one fixed order - displays, meters, the GSME's wake-up - that does not
         # depend on when each was scheduled (a restored premises schedules them all afresh).
         self._periodic(config.display_interval_s, self._publish, _PUBLISH_PRIORITY)
-        self._periodic(config.tick_s, self._tick, Priority.TICK)
-        if Fuel.GAS in self._meters:
-            # The sleepy GSME wakes and polls its GPF for what waits for it.
-            self._periodic(config.gsme_wake_interval_s, self._gsme_wake, _WAKE_PRIORITY)
+        # The meters' tick and the GSME's wake-up run on their grids too, but only where something is
+        # due (closed form, ``_after_action`` and ``_tick_due``): a tick that would change nothing is
+        # not run, so a quiet year costs its events, not 8,760 ticks.
+        self._due_memo: dict[Fuel, tuple[pp.MeterState, float]] = {}
+        self._ticked_at = self._woke_at = -math.inf  # the last grid points run (each runs once)
+        self._quiet = False  # the action now running is a periodic one (a tick, wake-up or publish)
+        eng.after_action(self._after_action)
+        self._want("tick", self._grid(float(eng.now), config.tick_s, include_now=False))
 
     def _periodic(self, interval_s: float, action: Callable[[], None], priority: int) -> None:
         """Run ``action`` at every ``k * interval_s`` after now. Times are computed as ``k * interval_s``,
@@ -422,6 +443,7 @@ class Site:
         eng = self.engine
 
         def fire(k: int) -> None:
+            self._quiet = True
             action()
             eng.schedule((k + 1) * interval_s, lambda: fire(k + 1), priority=priority)
 
@@ -628,6 +650,10 @@ class Site:
         site.book = book
         for item in sorted(book.agenda.values(), key=lambda x: (x.at, x.priority, x.seq)):
             site._arm(item)  # the follow-ups the original had pending, in their original order
+        if book.tick_at is not None:
+            site._arm_on_grid("tick", book.tick_at)
+        if book.wake_at is not None:
+            site._arm_on_grid("wake", book.wake_at)
         site.supplier.k.update(book.headend_k)
         site.dcc.counter, site.dcc.request = book.dcc_counter, book.dcc_request
         site.dcc.device_log = book.dcc_device_log
@@ -1499,9 +1525,103 @@ class Site:
     # Periodic: meters, displays, consumer, route tracking
     # ==============================================================================================
 
-    def _tick(self) -> None:
+    # The meters' ticks and the GSME's wake-ups, on their grids (``k * tick_s``, ``k * gsme_wake_interval_s``)
+    # as they always were, but run only where something is due. A tick changes nothing unless (a)
+    # something happened since the last one (anything logged, or any action other than a periodic one):
+    # then the next grid point runs, as before; or (b) time alone changes something: a meter crosses a
+    # threshold or recovers debt at midnight (``prepayment.next_due_s``, closed form), a consumer's
+    # pending top-up expires, an engineer falls due. A wake-up does nothing unless the GPF holds frames
+    # for the GSME. Both next times are in the book, so a snapshot keeps them; a skipped tick is one
+    # that would have been a no-op, so the event log is the one an hourly tick gives.
+
+    @staticmethod
+    def _grid(t: float, interval: float, *, include_now: bool) -> float:
+        """The first grid point ``k * interval`` (k >= 1) after ``t``, or at ``t`` with ``include_now``."""
+        k = _next_on_grid(t, interval)
+        if include_now and k > 1 and (k - 1) * interval == t:
+            k -= 1
+        return k * interval
+
+    def _want(self, which: Literal["tick", "wake"], at: float) -> None:
+        b = self.book
+        current = b.tick_at if which == "tick" else b.wake_at
+        if current is not None and current <= at:
+            return
+        if which == "tick":
+            b.tick_at = at
+        else:
+            b.wake_at = at
+        self._arm_on_grid(which, at)
+
+    def _arm_on_grid(self, which: Literal["tick", "wake"], at: float) -> None:
+        priority = Priority.TICK if which == "tick" else _WAKE_PRIORITY
+        self.engine.schedule(at, lambda: self._on_grid(which, at), priority=priority)
+
+    def _on_grid(self, which: Literal["tick", "wake"], at: float) -> None:
+        self._quiet = True
+        b = self.book
+        if which == "wake":
+            if b.wake_at == at:  # else superseded by an earlier one
+                b.wake_at = None
+                self._woke_at = at
+                self._gsme_wake()  # frames still waiting re-arm it (``_after_action``)
+            return
+        if b.tick_at != at:
+            return
+        b.tick_at = None
+        self._ticked_at = at
+        self._tick()
+        due = self._tick_due()
+        if due < math.inf:
+            now = float(self.engine.now)
+            self._want("tick", max(self._grid(due, self.config.tick_s, include_now=True),
+                                   self._grid(now, self.config.tick_s, include_now=False)))
+
+    def _after_action(self, priority: int, logged: bool) -> None:
+        quiet, self._quiet = self._quiet, False
+        now = float(self.engine.now)
+        # A grid point runs at most once: what happens later in the same instant (a delivery the tick or
+        # the wake-up caused, at an earlier priority) waits for the next one, as it did with a fixed series.
+        if logged or not quiet:
+            self._want("tick", self._grid(now, self.config.tick_s,
+                                          include_now=priority < Priority.TICK and self._ticked_at != now))
+        gpf = self.engine.devices.get("GPF")
+        if gpf is not None and gpf.state.queue:
+            self._want("wake", self._grid(now, self.config.gsme_wake_interval_s,
+                                          include_now=priority < _WAKE_PRIORITY and self._woke_at != now))
+
+    def _tick_due(self) -> float:
+        """The earliest time at which a tick could change something with nothing else happening."""
+        cfg, b = self.config, self.book
+        due = math.inf
         for fuel in self._meters:
-            self.engine.deliver(_METER_NAME[fuel], pp.Tick())
+            due = min(due, self._meter_due(fuel))
+        now = float(self.engine.now)
+        for last in b.pending.values():
+            if last + cfg.pending_s > now:
+                due = min(due, last + cfg.pending_s)
+        if cfg.engineer_after_no_route_days is not None and b.no_route_since is not None and b.visit is None:
+            due = min(due, b.no_route_since + cfg.engineer_after_no_route_days * 86_400.0)
+        return due
+
+    def _meter_due(self, fuel: Fuel) -> float:
+        """``prepayment.next_due_s`` of a meter's current state (remembered until the state changes)."""
+        meter = self.meter_state(fuel)
+        memo = self._due_memo.get(fuel)
+        if memo is None or memo[0] is not meter:
+            below = () if self.config.consumer_tops_up_below_pence is None else \
+                (self.config.consumer_tops_up_below_pence,)
+            memo = (meter, pp.next_due_s(meter, thresholds_pence=below))
+            self._due_memo[fuel] = memo
+        return memo[1]
+
+    def _tick(self) -> None:
+        now = float(self.engine.now)
+        for fuel in self._meters:
+            # A meter with nothing due would only move its clock: no event, nothing the consumer sees
+            # changes (its thresholds are among those ``_meter_due`` watches), so the step is skipped.
+            if self._meter_due(fuel) <= now:
+                self.engine.deliver(_METER_NAME[fuel], pp.Tick())
         self._track()
         if self._installed():
             self._consumer_check()
@@ -1713,7 +1833,9 @@ class Site:
 
     def _join_window_open_hours(self, now: float) -> float:
         """Hours since install during which the hub would admit some local joiner (HHT or PPMID), or a
-        phone radio on the meters listens: sampled every 10 s with the ``policy.windows`` rules."""
+        phone radio on the meters listens, with the ``policy.windows`` rules: counted on a 10 s grid (60 s
+        beyond 400 days) from the install, in closed form (the windows are intervals; the grid points in
+        each are counted, not tested one by one), so a decade costs what a day does."""
         start = self.book.installed_at
         if start is None or now <= start:
             return 0.0
@@ -1721,27 +1843,76 @@ class Site:
         if eff.phone_radio and self.config.new_meters:
             return (now - start) / 3600.0  # a meter radio listens all the time (as the fleet model counts)
         step = 10.0 if now - start <= 400 * 86_400.0 else 60.0
-        t = np.arange(start, now, step, dtype=np.float64)
+        grid = _Grid(start, now, step)
         policy = self._join_policy()
         mech = policy.mechanisms  # what the hub applies: a hub without the firmware keeps the power-on hour
-        is_open = np.zeros(t.shape, dtype=bool)
         if "standing" in mech:
-            is_open |= np.asarray(policy_windows.standing_window_open(t), dtype=bool)
-        ons = np.asarray(self.book.power_ons or [start], dtype=np.float64)
-        last_on = ons[np.clip(np.searchsorted(ons, t, side="right") - 1, 0, None)]
-        power_hour = np.asarray(policy_windows.hht_window_open(t, last_on, policy.hht_window_s), dtype=bool)
+            return grid.n * step / 3600.0
+        spans: list[tuple[float, float]] = []
         if "alternating" not in mech or "power_cycle" in mech:  # the schedule replaces the hour for HHTs
-            is_open |= power_hour
+            spans += _last_event_spans(self.book.power_ons or [start], policy.hht_window_s)
         if "button" in mech and self.book.presses:
-            presses = np.asarray(self.book.presses, dtype=np.float64)
-            idx = np.searchsorted(presses, t, side="right") - 1
-            pressed = presses[np.clip(idx, 0, None)]
-            is_open |= (idx >= 0) & np.asarray(policy_windows.button_window_open(t, pressed, policy.button_window_s),
-                                               dtype=bool)
+            spans += _last_event_spans(self.book.presses, policy.button_window_s)
         if "alternating" in mech:
-            is_open |= np.asarray(policy_windows.alternating_window_open(t, policy.alternating_windows_per_day,
-                                                                         policy.alternating_window_s), dtype=bool)
-        return float(np.count_nonzero(is_open)) * step / 3600.0
+            spans += _alternating_spans(start, now, policy.alternating_windows_per_day, policy.alternating_window_s)
+        return grid.count_in(spans) * step / 3600.0
+
+
+class _Grid:
+    """The points ``start + i * step`` below ``stop`` (as ``numpy.arange`` makes them), counted in intervals."""
+
+    def __init__(self, start: float, stop: float, step: float) -> None:
+        self.start, self.delta = start, (start + step) - start
+        self.n = max(0, math.ceil((stop - start) / step))
+
+    def _point(self, i: int) -> float:
+        return self.start + i * self.delta
+
+    def below(self, x: float) -> int:
+        """How many grid points are < ``x``."""
+        if x <= self.start:
+            return 0
+        i = min(self.n, max(0, math.ceil((x - self.start) / self.delta)))
+        while i > 0 and self._point(i - 1) >= x:  # float rounding: settle on the exact comparison
+            i -= 1
+        while i < self.n and self._point(i) < x:
+            i += 1
+        return i
+
+    def count_in(self, spans: list[tuple[float, float]]) -> int:
+        """Grid points inside the union of the half-open ``spans``."""
+        total, reach = 0, -math.inf
+        for a, b in sorted(spans):
+            a = max(a, reach)
+            if b > a:
+                total += self.below(b) - self.below(a)
+                reach = b
+        return total
+
+
+def _last_event_spans(times: list[float], window_s: float) -> list[tuple[float, float]]:
+    """Open while ``t`` is within ``window_s`` of the latest event at or before ``t`` (power-on, press)."""
+    ordered = sorted(times)
+    out = []
+    for j, t in enumerate(ordered):
+        end = t + window_s
+        if j + 1 < len(ordered):
+            end = min(end, ordered[j + 1])
+        out.append((t, end))
+    return out
+
+
+def _alternating_spans(start: float, stop: float, per_day: int, window_s: float) -> list[tuple[float, float]]:
+    """The alternating windows (``policy.windows.alternating_window_open``) meeting ``[start, stop)``."""
+    spacing = policy_windows.DAY_S / per_day
+    out = []
+    for day in range(int(start // policy_windows.DAY_S) - 1, int(stop // policy_windows.DAY_S) + 1):
+        phase = 0.5 * (day % 2)
+        for k in range(per_day):
+            a = day * policy_windows.DAY_S + (k + phase) * spacing
+            if a + window_s > start and a < stop:
+                out.append((a, a + window_s))
+    return out
 
 
 def _next_on_grid(t: float, interval: float) -> int:

@@ -243,7 +243,7 @@ class Premises(_Model):
     debt_recovery_per_day_pence: NonNegativePence = 0
     gsme_wake_interval_s: Annotated[Seconds, Field(gt=0)] = 1800.0
     tick_s: Annotated[Seconds, Field(gt=0)] = 3600.0
-    display_interval_s: Annotated[Seconds, Field(gt=0)] = 21_600.0
+    display_interval_s: Annotated[Seconds, Field(gt=0)] = 86_400.0
     join_timeout_min: Annotated[StrictInt, Field(ge=1, le=0xFFFF)] = 90
     join_delay_s: Annotated[Seconds, Field(gt=0)] = 10.0
     cbke_s: Annotated[Seconds, Field(gt=0)] = 5.0
@@ -253,6 +253,10 @@ class Premises(_Model):
     engineer_after_no_route_days: Annotated[float, Field(ge=0)] | None = None
     wan_latency_s: Seconds = 0.0
     epoch: str = "2025-01-01T00:00:00+00:00"
+    hht_window_s: Annotated[Seconds, Field(gt=0)] = 3600.0
+    hub_button_window_s: Annotated[Seconds, Field(gt=0)] = 600.0
+    alternating_windows_per_day: Annotated[StrictInt, Field(ge=1, le=144)] = 1
+    alternating_window_s: Annotated[Seconds, Field(gt=0)] = 300.0
 
     @field_validator("epoch")
     @classmethod
