@@ -13,7 +13,7 @@ import functools
 import pytest
 from _paritykit import Compared, check, compare, params
 
-from smetslab.fleet.parity import Situation, situation_story
+from _parity_adapter import Situation, situation_story
 
 WINDOWS = dict(windows__alternating_windows_per_day=4, windows__alternating_window_minutes=10.0,
                windows__hht_window_minutes=30.0, windows__hub_button_window_minutes=3.0)

@@ -1,4 +1,5 @@
-"""One fleet no-WAN episode as a premises-emulator story, for the parity tests (docs/parity.md).
+"""One fleet no-WAN episode as a premises-emulator story, for the parity tests (docs/parity.md). Test-only code,
+kept outside the package (it was ``smetslab.fleet.parity``).
 
 Theory of operation
 -------------------
