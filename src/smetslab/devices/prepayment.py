@@ -642,6 +642,10 @@ def _first_second_spent(profile: ConsumptionProfile, t0: float, amount: int) -> 
     exact for any profile, without knowing its shape."""
     c0 = profile.cumulative_pence(t0)
     lo = math.floor(t0) + 1  # strictly after t0: at t0 itself the meter is up to date
+    if isinstance(profile, FlatRate):  # floor(t) * rate // DAY_S >= c0 + amount, solved exactly in integers
+        if profile.pence_per_day == 0:
+            return math.inf
+        return float(max(lo, -((-(c0 + amount) * DAY_S) // profile.pence_per_day)))
     if profile.cumulative_pence(lo) - c0 >= amount:
         return float(lo)
     span = DAY_S

@@ -76,6 +76,9 @@ class Priority(enum.IntEnum):
 
 def _jsonable(value: Any) -> Any:
     """A JSON-friendly copy of an event field: enums by name, bytes as hex, EUIs as 16 hex digits."""
+    t = type(value)
+    if t is str or t is int or t is float or t is bool or value is None:  # most fields: nothing to do
+        return value
     if isinstance(value, EUI64):
         return str(value)
     if isinstance(value, enum.Enum):
@@ -395,6 +398,8 @@ class HANMedium:
         self.hub = hub
         self.latency_s = latency_s
         self._sleepy: dict[str, _Sleepy] = {}
+        self._joined_of: object = None  # the hub state ``_joined`` was read from
+        self._joined: dict[EUI64, bool] = {}
         engine.on_event(self._watch_hub)
 
     def _watch_hub(self, engine: Engine, actor: DeviceActor, event: Any) -> None:
@@ -415,7 +420,17 @@ class HANMedium:
         if device == self.hub:
             return True
         eui = self.engine.devices[device].eui
-        return eui is not None and chf_machine.is_joined(self._hub_state(), eui)
+        if eui is None:
+            return False
+        # Asked several times per frame; the answer changes only with the hub's state (a new object each
+        # time it changes), so it is remembered per state.
+        state = self._hub_state()
+        if state is not self._joined_of:
+            self._joined_of, self._joined = state, {}
+        joined = self._joined.get(eui)
+        if joined is None:
+            joined = self._joined[eui] = chf_machine.is_joined(state, eui)
+        return joined
 
     # -- sleepy devices ----------------------------------------------------------------------------
     def add_sleepy(self, device: str, *, wake_interval_s: float, first_wake: float | None = None,

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from smetslab.devices import TopUpRoute
@@ -266,12 +266,17 @@ class ReportPublished:
 
 
 _Result = tuple[MeterNode, list[Any]]
+_NODE_FIELDS = tuple(f.name for f in fields(MeterNode))
 
 
 def _meter_step(node: MeterNode, value: Any, now: float) -> tuple[MeterNode, list[Any]]:
     machine = esme_machine if node.meter.kind is DeviceType.ESME else gsme_machine
     meter, events = machine.step(node.meter, value, SimTime(now))
-    return replace(node, meter=meter), list(events)
+    # Not dataclasses.replace: this runs for every meter input, and MeterNode has no __post_init__.
+    new = object.__new__(MeterNode)
+    for name in _NODE_FIELDS:
+        object.__setattr__(new, name, meter if name == "meter" else getattr(node, name))
+    return new, list(events)
 
 
 def _alerts(node: MeterNode, events: list[Any], now: float) -> tuple[MeterNode, list[Any]]:
