@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smetslab.devices import prepayment as pp
-from smetslab.devices._common import DeviceType
+from smetslab.devices.han import DeviceType
 from smetslab.gbcs.keystore import Keystore
 from smetslab.policy import windows as policy_windows
 from smetslab.premises import site as site_mod

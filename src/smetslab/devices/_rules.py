@@ -23,7 +23,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Literal
 
-from smetslab.devices._common import MANUAL_ROUTES, DeviceType, TopUpRoute
+from smetslab.devices.han import MANUAL_ROUTES, DeviceType, TopUpRoute
 from smetslab.errors import InputError
 from smetslab.policy import options as policy_options
 from smetslab.policy import routes as policy_routes

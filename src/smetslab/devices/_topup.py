@@ -34,8 +34,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, replace
 
-from smetslab.devices._common import Alert, TopUpRoute
 from smetslab.devices._rules import CountedFailure, TopUpAcceptance
+from smetslab.devices.han import Alert, TopUpRoute
 from smetslab.errors import AuthenticationError, InputError
 from smetslab.gbcs import utrn as gbcs_utrn
 from smetslab.gbcs.keystore import Keystore

@@ -49,9 +49,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Protocol
 
-from smetslab.devices._common import Alert, DeviceType, TopUpRoute
 from smetslab.devices._rules import TopUpAcceptance
 from smetslab.devices._topup import AcceptanceState, Rejection, ZCLTopUpResult, check_utrn
+from smetslab.devices.han import Alert, DeviceType, TopUpRoute
 from smetslab.errors import InputError
 from smetslab.gbcs.keystore import Keystore
 from smetslab.units import EUI64, SimTime

@@ -4,7 +4,7 @@ DCC, the supplier's head-end, a consumer and attackers, exchanging real GBCS byt
 Theory of operation
 -------------------
 ``Site`` wires the pure device machines (``smetslab.devices``) and the meters' GBCS application
-layer (``premises.nodes``) onto one seeded ``Engine``. The timeline methods (``install``,
+layer (``devices.nodes``) onto one seeded ``Engine``. The timeline methods (``install``,
 ``wan_lost``, ``replacement_ppmid_arrives``, ``issue_utrn``, ``attacker``, ...) only *schedule*
 actions; ``run(until)`` plays them. Everything a device emits is logged by the engine and seen by one
 hook, ``Site._on_event``, which routes it: HAN frames over ``HANMedium`` (frames for the sleepy GSME
@@ -45,14 +45,16 @@ from typing import Any, Literal
 
 import numpy as np
 
-from smetslab.devices import JoinWindowPolicy
+from smetslab.devices import JoinWindowPolicy, nodes
 from smetslab.devices import chf as C
 from smetslab.devices import gpf as G
 from smetslab.devices import hht as H
 from smetslab.devices import ihd as I
 from smetslab.devices import ppmid as P
 from smetslab.devices import prepayment as pp
-from smetslab.devices._common import (
+from smetslab.devices.esme import new_esme
+from smetslab.devices.gsme import new_gsme
+from smetslab.devices.han import (
     DeviceType,
     Fuel,
     GBCSFrame,
@@ -65,8 +67,6 @@ from smetslab.devices._common import (
     Via,
     gbcs_frame,
 )
-from smetslab.devices.esme import new_esme
-from smetslab.devices.gsme import new_gsme
 from smetslab.errors import CodecError, InputError
 from smetslab.gbcs import keygen
 from smetslab.gbcs import messages as M
@@ -75,7 +75,6 @@ from smetslab.policy import options as policy_options
 from smetslab.policy import routes as policy_routes
 from smetslab.policy import wan as policy_wan
 from smetslab.policy import windows as policy_windows
-from smetslab.premises import nodes
 from smetslab.premises.actors import DCC, Consumer, HomeView, Plan, Route, SupplierHeadEnd, utrn_value
 from smetslab.premises.attackers import (
     Attack,
@@ -111,8 +110,10 @@ COUNTER_NAMES = (
 )
 """What ``Site.counters()`` returns (docs/emulator.md defines each)."""
 
-SNAPSHOT_VERSION = 2
-"""Format of ``Site.state_snapshot`` (2: written by ``persistence.StateCodec``; 1 was a private codec's)."""
+SNAPSHOT_VERSION = 3
+"""Format of ``Site.state_snapshot`` (3: the meter node and the HAN vocabulary moved to ``devices.nodes`` and
+``devices.han``, and the book holds the next tick and wake-up; 2: written by ``persistence.StateCodec``;
+1 was a private codec's)."""
 
 _IHD_EUI = EUI64("00DB1234567890B0")
 _HHT_BASE = int("00DB1234567890C0", 16)

@@ -1,4 +1,5 @@
-"""The meters' and the hub's GBCS application layer, as the premises binds them to the device machines.
+"""The meters' and the hub's GBCS application layer around the device machines (it was ``premises/nodes.py``:
+a pure machine, so it lives with the machines; the premises only routes what it emits).
 
 Theory of operation
 -------------------
@@ -52,7 +53,7 @@ from smetslab.devices import chf as chf_machine
 from smetslab.devices import esme as esme_machine
 from smetslab.devices import gsme as gsme_machine
 from smetslab.devices import prepayment as pp
-from smetslab.devices._common import (
+from smetslab.devices.han import (
     CS03_DEVICE_TYPE,
     CommandRefusal,
     DeviceType,
