@@ -22,6 +22,7 @@ from smetslab.devices import prepayment as pp
 from smetslab.devices.han import DeviceType
 from smetslab.gbcs.keystore import Keystore
 from smetslab.policy import windows as policy_windows
+from smetslab.premises import measures
 from smetslab.premises import site as site_mod
 from smetslab.premises.runner import run_story, site_config_fields
 from smetslab.premises.site import Site, SiteConfig
@@ -209,13 +210,13 @@ def test_join_window_hours_in_closed_form_match_sampling_every_grid_point(
     now = start + length
     ons = sorted(x for x in ons if x >= start) or [start]
     presses = sorted(presses)
-    grid = site_mod._Grid(start, now, 10.0 if now - start <= 400 * 86_400.0 else 60.0)
+    grid = measures.Grid(start, now, 10.0 if now - start <= 400 * 86_400.0 else 60.0)
     spans: list[tuple[float, float]] = []
     if "alternating" not in mech or "power_cycle" in mech:
-        spans += site_mod._last_event_spans(ons, hht_s)
+        spans += measures.last_event_spans(ons, hht_s)
     if "button" in mech and presses:
-        spans += site_mod._last_event_spans(presses, button_s)
+        spans += measures.last_event_spans(presses, button_s)
     if "alternating" in mech:
-        spans += site_mod._alternating_spans(start, now, per_day, alt_s)
+        spans += measures.alternating_spans(start, now, per_day, alt_s)
     closed = grid.count_in(spans) * (10.0 if now - start <= 400 * 86_400.0 else 60.0) / 3600.0
     assert closed == _sampled_hours(start, now, ons, presses, frozenset(mech), hht_s, button_s, per_day, alt_s)

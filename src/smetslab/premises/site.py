@@ -35,12 +35,10 @@ integration of route availability, so they survive a snapshot/restore.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import functools
 import hashlib
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -70,11 +68,12 @@ from smetslab.devices.han import (
 from smetslab.errors import CodecError, InputError
 from smetslab.gbcs import keygen
 from smetslab.gbcs import messages as M
-from smetslab.gbcs.keystore import KeyId, Keystore, KeyUsage
+from smetslab.gbcs.keystore import KeyId, KeyUsage
 from smetslab.policy import options as policy_options
 from smetslab.policy import routes as policy_routes
 from smetslab.policy import wan as policy_wan
 from smetslab.policy import windows as policy_windows
+from smetslab.premises import measures
 from smetslab.premises.actors import DCC, Consumer, HomeView, Plan, Route, SupplierHeadEnd, utrn_value
 from smetslab.premises.attackers import (
     Attack,
@@ -87,6 +86,8 @@ from smetslab.premises.attackers import (
     tamper_utrn,
     tamper_wire,
 )
+from smetslab.premises.book import Book, Job, Joiner, Later, Visit
+from smetslab.premises.config import SiteConfig
 from smetslab.premises.engine import Engine, HANMedium, Priority
 from smetslab.premises.persistence import StateCodec
 from smetslab.units import EUI64, SimTime
@@ -97,6 +98,7 @@ UTRNRoute = Literal["wan", "relay", "phone_app", "ppmid", "meter_keypad", "sms"]
 _UTRN_ROUTES = ("wan", "relay", "phone_app", "ppmid", "meter_keypad", "sms")
 _FUELS = {"electricity": Fuel.ELECTRICITY, "gas": Fuel.GAS}
 _METER_NAME = {Fuel.ELECTRICITY: "ESME", Fuel.GAS: "GSME"}
+_METERS = (DeviceType.ESME, DeviceType.GSME)
 
 COUNTER_NAMES = (
     "topups_accepted", "topups_rejected", "topups_credited_pence", "duplicate_utrns_rejected", "forged_rejected",
@@ -120,185 +122,7 @@ _HHT_BASE = int("00DB1234567890C0", 16)
 _PPMID_BASE = int("00DB12345678A400", 16)  # replacement PPMID n has EUI _PPMID_BASE + n
 
 
-# --------------------------------------------------------------------------------------------------
-# Configuration
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SiteConfig:
-    """A premises, all plain data (a story fills it). Money in integer pence, times in seconds.
-
-    Contract fields first (``seed`` ... ``device_log_capacity``); the rest have defaults. Assumptions
-    are labelled in docs/emulator.md.
-    """
-
-    seed: int = 0
-    options: str = "baseline"
-    fuel: Literal["dual", "electricity", "gas"] = "dual"
-    initial_credit_pence: int = 1000
-    daily_spend_pence: int = 300
-    meter_keypad_reachable: bool = True
-    broadband: bool = True
-    phone: bool = True
-    consumer_tops_up_below_pence: int | None = None
-    keystore: Keystore | None = field(default=None, compare=False, repr=False)
-    device_log_capacity: int = 16
-    # -- beyond the contract ------------------------------------------------------------------------
-    top_up_pence: int = 2000  # what the consumer buys each time
-    hub_reachable: bool | None = None  # None: same as meter_keypad_reachable (the hub sits on the meter)
-    smartphone: bool = True  # for the meter_bluetooth / meter_nfc phone app
-    wifi_ppmid: bool = True  # the PPMID has the Wi-Fi module SECMP0038 needs
-    new_hub: bool = True  # the hub is new enough to have the hub_button
-    new_meters: bool = True  # the meters carry the radio meter_bluetooth / meter_nfc need
-    firmware_ok: bool = True  # the hub runs the option's firmware (secmp0037, windows, preauth)
-    mesh_neighbour: Literal["none", "same_supplier", "other_supplier"] = "none"
-    mesh_broker_days: float = 7.0
-    replay_rule: Literal["strictly_greater", "unseen", "off"] = "strictly_greater"
-    emergency_credit_pence: int = 500
-    debt_pence: int = 0
-    debt_recovery_per_day_pence: int = 0
-    gsme_wake_interval_s: float = 1800.0
-    tick_s: float = 3600.0
-    display_interval_s: float = 86_400.0
-    join_timeout_min: int = 90  # CCS01 JoinTimePeriod, read as minutes (RTDS 90)
-    join_delay_s: float = 10.0  # a logged device joins this long after its CCS01
-    cbke_s: float = 5.0  # key establishment keeps the hub busy this long per local join attempt
-    join_retry_s: float = 600.0
-    max_join_retries: int = 50
-    pending_s: float = 21_600.0  # the consumer waits this long for a top-up before trying again
-    engineer_after_no_route_days: float | None = None  # None: no engineer is sent automatically
-    wan_latency_s: float = 0.0
-    epoch: str = "2025-01-01T00:00:00+00:00"  # simulated t = 0 (for GBCS time stamps)
-    # the hub's join windows (the fleet scenario's ``windows`` group; defaults from ``policy.windows``)
-    hht_window_s: float = policy_windows.HHT_WINDOW_S
-    hub_button_window_s: float = policy_windows.HUB_BUTTON_WINDOW_S
-    alternating_windows_per_day: int = 1
-    alternating_window_s: float = policy_windows.ALTERNATING_WINDOW_S
-
-    def __post_init__(self) -> None:
-        def bad(name: str, allowed: str) -> InputError:
-            return InputError(f"{name} {getattr(self, name)!r}: {allowed}")
-
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise bad("seed", "must be an integer")
-        policy_options.combine(self.options, "options")  # InputError naming the unknown part
-        if self.fuel not in ("dual", "electricity", "gas"):
-            raise bad("fuel", "allowed 'dual', 'electricity', 'gas'")
-        for name in ("initial_credit_pence", "daily_spend_pence", "top_up_pence", "emergency_credit_pence",
-                     "debt_pence", "debt_recovery_per_day_pence"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise bad(name, "must be an integer number of pence")
-        for name in ("daily_spend_pence", "top_up_pence", "emergency_credit_pence", "debt_pence",
-                     "debt_recovery_per_day_pence"):
-            if getattr(self, name) < 0:
-                raise bad(name, "must be >= 0")
-        if self.consumer_tops_up_below_pence is not None and (
-                isinstance(self.consumer_tops_up_below_pence, bool)
-                or not isinstance(self.consumer_tops_up_below_pence, int)):
-            raise bad("consumer_tops_up_below_pence", "must be an integer number of pence or null")
-        for name in ("meter_keypad_reachable", "broadband", "phone", "smartphone", "wifi_ppmid", "new_hub",
-                     "new_meters", "firmware_ok"):
-            if not isinstance(getattr(self, name), bool):
-                raise bad(name, "must be true or false")
-        if self.hub_reachable is not None and not isinstance(self.hub_reachable, bool):
-            raise bad("hub_reachable", "must be true, false or null")
-        if isinstance(self.device_log_capacity, bool) or not isinstance(self.device_log_capacity, int) \
-                or self.device_log_capacity < 4:
-            raise bad("device_log_capacity", "must be an integer >= 4 (the meters, IHD and PPMID need entries)")
-        if self.mesh_neighbour not in ("none", "same_supplier", "other_supplier"):
-            raise bad("mesh_neighbour", "allowed 'none', 'same_supplier', 'other_supplier'")
-        if self.replay_rule not in ("strictly_greater", "unseen", "off"):
-            raise bad("replay_rule", "allowed 'strictly_greater', 'unseen', 'off'")
-        for name in ("gsme_wake_interval_s", "tick_s", "display_interval_s", "join_delay_s", "cbke_s",
-                     "join_retry_s", "pending_s", "mesh_broker_days", "hht_window_s", "hub_button_window_s",
-                     "alternating_window_s"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
-                raise bad(name, "must be a finite number > 0")
-        if isinstance(self.wan_latency_s, bool) or not isinstance(self.wan_latency_s, int | float) \
-                or self.wan_latency_s < 0:
-            raise bad("wan_latency_s", "must be a number >= 0")
-        if isinstance(self.join_timeout_min, bool) or not isinstance(self.join_timeout_min, int) \
-                or not 1 <= self.join_timeout_min <= 0xFFFF:
-            raise bad("join_timeout_min", "must be an integer 1..65535 (minutes)")
-        if self.engineer_after_no_route_days is not None and (
-                isinstance(self.engineer_after_no_route_days, bool)
-                or not isinstance(self.engineer_after_no_route_days, int | float)
-                or self.engineer_after_no_route_days < 0):
-            raise bad("engineer_after_no_route_days", "must be a number of days >= 0 or null")
-        n = self.alternating_windows_per_day
-        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 144:
-            raise bad("alternating_windows_per_day", "must be an integer 1..144")
-        if self.alternating_window_s > policy_windows.DAY_S / n / 2:
-            raise bad("alternating_window_s", f"must be at most half the spacing of {n} windows a day "
-                                              f"({policy_windows.DAY_S / n / 2:g} s)")
-        try:
-            when = datetime.datetime.fromisoformat(self.epoch)
-        except (TypeError, ValueError):
-            raise bad("epoch", "must be an ISO 8601 date-time with a UTC offset") from None
-        if when.tzinfo is None:
-            raise bad("epoch", "must carry a UTC offset, e.g. 2025-01-01T00:00:00+00:00")
-
-    @property
-    def fuels(self) -> tuple[Fuel, ...]:
-        return {"dual": (Fuel.ELECTRICITY, Fuel.GAS), "electricity": (Fuel.ELECTRICITY,),
-                "gas": (Fuel.GAS,)}[self.fuel]
-
-    @property
-    def hub_in_reach(self) -> bool:
-        return self.meter_keypad_reachable if self.hub_reachable is None else self.hub_reachable
-
-    @property
-    def epoch_datetime(self) -> datetime.datetime:
-        return datetime.datetime.fromisoformat(self.epoch)
-
-
-# --------------------------------------------------------------------------------------------------
-# Bookkeeping (all of it snapshot-able)
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Job:
-    """A PPMID pairing in progress: ``stage`` log -> wait_join -> joins_sent."""
-
-    ppmid: str
-    transport: str  # "WAN" (DCC over the WAN) or "LOCAL" (an engineer's HHT)
-    stage: str = "log"
-
-
-@dataclass
-class _Joiner:
-    """A PPMID trying to join locally: the local-pairing mechanisms left to try, and retries made.
-    ``busy``: its last attempt was turned away by a hub busy with another key establishment."""
-
-    ppmid: str
-    plan: list[str]
-    retries: int = 0
-    busy: bool = False
-
-
-@dataclass
-class _Visit:
-    purpose: str  # "install" or "engineer"
-    hht: str
-    until: float
-    busy: bool = False  # the HHT's last join attempt was turned away by a busy hub
-
-
-@dataclass
-class _Later:
-    """A follow-up action the premises scheduled for itself, kept as data so a snapshot holds it:
-    ``kind`` is ``deliver`` (args: device name, input) or one of ``_LATER_CALLS`` (a Site method)."""
-
-    at: float
-    priority: int
-    seq: int
-    kind: str
-    args: tuple[Any, ...]
-
+# The premises' settings (``premises.config``) and bookkeeping (``premises.book``) live in modules of their own.
 
 _FOLLOW_UP = int(Priority.INPUT) + 5
 """Priority of the premises' own follow-ups (joins after a CCS01, retries, attack series): after the
@@ -315,52 +139,6 @@ _LATER_CALLS = frozenset({"_down_arrive", "_dcc_in", "_visit_end", "_start_local
                           "_joiner_try", "_mesh_up", "_attack_attempt", "_hht_retry"})
 
 
-@dataclass
-class _Book:
-    wan_up: bool = True
-    mesh_up: bool = False
-    installed_at: float | None = None
-    ppmids: list[str] = field(default_factory=list)
-    ppmid: str | None = None
-    hhts: list[str] = field(default_factory=list)
-    visit: _Visit | None = None
-    tally: dict[str, float] = field(default_factory=dict)
-    route_at: float | None = None
-    route_no: bool = False
-    route_utrn: bool = False
-    no_route_s: float = 0.0
-    utrn_only_s: float = 0.0
-    no_route_since: float | None = None
-    labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (fuel, UTRN)
-    captured_utrns: list[tuple[str, str]] = field(default_factory=list)  # (meter device, UTRN)
-    captured_commands: list[tuple[str, bytes]] = field(default_factory=list)  # (meter device, wire)
-    captured_relayed: list[bytes] = field(default_factory=list)
-    outbox: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)  # requests waiting for the WAN
-    jobs: dict[str, _Job] = field(default_factory=dict)  # by PPMID device name
-    joiners: dict[str, _Joiner] = field(default_factory=dict)  # by PPMID device name
-    power_ons: list[float] = field(default_factory=list)
-    presses: list[float] = field(default_factory=list)
-    spare: str | None = None  # device name reserved for the firmware_preauth spare
-    spare_registered: bool = False
-    waits_for_meters: str | None = None  # a PPMID whose local pairing waits for the meters to join the HAN
-    hub_busy_until: float = -math.inf
-    hub_busy_by_attacker: bool = False  # whose key establishment keeps the hub busy until hub_busy_until
-    rogues: list[str] = field(default_factory=list)  # rogue EUIs (hex) that tried
-    rogue_in: list[str] = field(default_factory=list)  # rogue EUIs that got in
-    clones: list[str] = field(default_factory=list)  # EUIs a clone of the preauth spare presented
-    pending: dict[str, float] = field(default_factory=dict)  # fuel -> time of the consumer's last top-up
-    attacks: list[Attack] = field(default_factory=list)  # relay attacks (the relay consults them)
-    hub_port: nodes.HubPort | None = None
-    agenda: dict[int, _Later] = field(default_factory=dict)
-    agenda_seq: int = 0
-    tick_at: float | None = None  # the meters' next tick (None: nothing is due)
-    wake_at: float | None = None  # the GSME's next wake-up (None: nothing waits for it at the GPF)
-    headend_k: dict[EUI64, int] = field(default_factory=dict)
-    dcc_counter: int = 0
-    dcc_request: int = 0
-    dcc_device_log: tuple[tuple[EUI64, bytes], ...] = ()  # the hub's device log as the DCC last heard it
-
-
 def _install_code(seed: int, eui: EUI64) -> bytes:
     # Deterministic per premises and device: a story replays with the same codes.
     return hashlib.sha256(b"smetslab install code|%d|" % seed + bytes(eui)).digest()[:16]
@@ -373,7 +151,7 @@ class Site:
         self.config = config
         self.effect = policy_options.combine(config.options, "options")
         self.engine = Engine(seed=config.seed, start=start)
-        self.book = _Book(hub_port=None)
+        self.book = Book(hub_port=None)
         self._pki_entities = keygen.PKIEntities()
         self.keystore = config.keystore if config.keystore is not None else \
             keygen.generate_pki(self._pki_entities, seed=config.seed).keystore()
@@ -588,7 +366,7 @@ class Site:
 
     def state_snapshot(self) -> dict[str, Any]:
         """Everything the premises must not forget, as JSON-able data (no SMKI keys): device states, the
-        follow-ups it has scheduled for itself (``_Book.agenda``: joins after a CCS01, retries, attack
+        follow-ups it has scheduled for itself (``Book.agenda``: joins after a CCS01, retries, attack
         series, delayed or in-flight WAN and relay deliveries), the head-end's and DCC's counters,
         tallies, and the engine's clock and RNG state. Taken between instants (as the runner does), it is
         complete: ``from_snapshot`` plus the story's later steps replays the log byte for byte. Not
@@ -717,6 +495,12 @@ class Site:
         self.book.hhts.append(name)
         return name
 
+    def _role(self, name: str) -> DeviceType | None:
+        """What a device is (ESME, GSME, PPMID, TYPE2 for the IHD, HHT), by its EUI - not by its name;
+        None for the hub's own functions (CHF, GPF)."""
+        eui = self.engine.devices[name].eui
+        return None if eui is None else self._device_types.get(eui)
+
     def _state(self, name: str) -> Any:
         return self.engine.devices[name].state
 
@@ -756,15 +540,15 @@ class Site:
         self.engine.schedule(self.engine.now, lambda: None if action() else None, priority=Priority.DELIVERY)
 
     def _later(self, at: float, kind: str, *args: Any, priority: int = _FOLLOW_UP) -> None:
-        """Schedule a follow-up as data (see ``_Later``)."""
+        """Schedule a follow-up as data (see ``Later``)."""
         if kind != "deliver" and kind not in _LATER_CALLS:
             raise AssertionError(f"no follow-up {kind!r}")
-        item = _Later(float(at), int(priority), self.book.agenda_seq, kind, tuple(args))
+        item = Later(float(at), int(priority), self.book.agenda_seq, kind, tuple(args))
         self.book.agenda_seq += 1
         self.book.agenda[item.seq] = item
         self._arm(item)
 
-    def _arm(self, item: _Later) -> None:
+    def _arm(self, item: Later) -> None:
         self.engine.schedule(item.at, lambda: self._fire(item.seq), priority=item.priority)
 
     def _fire(self, seq: int) -> None:
@@ -902,7 +686,7 @@ class Site:
             self._soon(lambda: self.supplier.receive(frame.wire))
 
     def _capture(self, meter: str, wire: bytes) -> None:
-        if meter in ("ESME", "GSME"):
+        if self._role(meter) in _METERS:
             self.book.captured_commands.append((meter, wire))
             del self.book.captured_commands[:-16]
 
@@ -965,12 +749,12 @@ class Site:
         if via is Via.WAN:
             self._up(src, ev.frame)
         elif via is Via.RELAY:
-            if src.startswith("PPMID"):
+            if self._role(src) is DeviceType.PPMID:
                 self._wifi_up(ev.frame)
             elif self.book.ppmid is not None:
                 self._han(src, self.book.ppmid, ev.frame)
         elif via is Via.LOCAL:
-            if src.startswith("HHT"):
+            if self._role(src) is DeviceType.HHT:
                 frame = ev.frame
                 self._soon(lambda: self._dcc_in(frame))  # the installer takes the replies back to the DCC
             elif self.book.visit is not None:
@@ -984,14 +768,15 @@ class Site:
         if ev.added_by is not C.AddedBy.DCC:
             return
         name = self.engine.device_named(ev.eui)
-        if name is None or name.startswith("HHT"):
+        role = None if name is None else self._role(name)
+        if name is None or role is DeviceType.HHT:
             return
         state = self._state(name)
-        if name.startswith("PPMID") and state.status is P.PPMIDStatus.BROKEN:
+        if role is DeviceType.PPMID and state.status is P.PPMIDStatus.BROKEN:
             return
-        if name.startswith("PPMID"):
+        if role is DeviceType.PPMID:
             code = state.config.install_code
-        elif name == "IHD":
+        elif role is DeviceType.TYPE2:
             code = state.install_code
         else:
             code = _install_code(self.config.seed, ev.eui)
@@ -1019,10 +804,11 @@ class Site:
                 all(C.is_joined(self.chf_state(), eui) for eui in self._meters.values()):
             self.book.waits_for_meters = None
             self._soon(lambda: self._start_local_pairing(waiting, True))
-        if name.startswith(("PPMID", "IHD", "HHT")):
+        role = self._role(name)
+        if role in (DeviceType.PPMID, DeviceType.TYPE2, DeviceType.HHT):
             key = ev.tc_link_key
             self._soon(lambda: self.engine.deliver(name, HANJoined(key)))
-        if name.startswith("PPMID"):
+        if role is DeviceType.PPMID:
             self.book.joiners.pop(name, None)
             if ev.via == "LOCAL":
                 self._count("local_pairings")
@@ -1039,7 +825,7 @@ class Site:
             return
         if not is_rogue(ev.eui) and ev.reason is C.JoinRefusal.DEVICE_LOG_FULL:
             self._count("dos_blocked_joins")
-        if name.startswith("HHT"):
+        if self._role(name) is DeviceType.HHT:
             self._soon(lambda: self._hht_refused(name, ev.reason))
         elif name in self.book.joiners:
             self._soon(lambda: self._joiner_refused(name, ev.reason))
@@ -1118,7 +904,7 @@ class Site:
                 self._request("CHF", "ccs01", str(eui), _install_code(self.config.seed, eui).hex())
         else:
             hht = self._new_hht()
-            self.book.visit = _Visit("install", hht, now + 7200.0)
+            self.book.visit = Visit("install", hht, now + 7200.0)
             self._later(now + 60.0, "deliver", hht, H.StartLocalJoin())
             self._later(now + 7200.0, "_visit_end", hht)
         if ppmid and first is not None:
@@ -1191,7 +977,7 @@ class Site:
             return
         state = self._state(name)
         if state.status is P.PPMIDStatus.UNJOINED:
-            self.book.joiners.setdefault(name, _Joiner(name, ["manual"]))
+            self.book.joiners.setdefault(name, Joiner(name, ["manual"]))
             self._later(self.engine.now + delay, "_joiner_try", name)
 
     def _issue(self, value_pence: int, fuel: Fuel, route: str, label: str | None) -> None:
@@ -1280,14 +1066,14 @@ class Site:
     # ==============================================================================================
 
     def _request_pairing(self, name: str) -> None:
-        job = _Job(name, "WAN")
+        job = Job(name, "WAN")
         self.book.jobs[name] = job
         eui = self.engine.devices[name].eui
         assert eui is not None
         self._request("CHF", "ccs01", str(eui), self._state(name).config.install_code.hex())
         job.stage = "wait_join"
 
-    def _job_joins(self, job: _Job) -> None:
+    def _job_joins(self, job: Job) -> None:
         """The PPMID is on the HAN: the supplier and the DCC send the join commands (CS03A1/A2, CS03C)."""
         if job.stage != "wait_join" or self.book.jobs.get(job.ppmid) is not job:
             return
@@ -1342,7 +1128,7 @@ class Site:
             return
         # The PPMID in joining mode tries first (a window may be open already); then the consumer works
         # through the mechanisms the option gives.
-        self.book.joiners[name] = _Joiner(name, ["try", *plan])
+        self.book.joiners[name] = Joiner(name, ["try", *plan])
         self._joiner_step(name)
 
     def _joiner_step(self, name: str) -> None:
@@ -1441,7 +1227,7 @@ class Site:
         if state is None or state.status is P.PPMIDStatus.BROKEN:
             self._new_ppmid()  # the engineer brings one
         hht = self._new_hht()
-        self.book.visit = _Visit("engineer", hht, now + duration_s)
+        self.book.visit = Visit("engineer", hht, now + duration_s)
         self._note("Site", "EngineerArrived", hht=hht)
         self.engine.deliver("CHF", C.PowerCycle())  # reboot the hub: opens the 60-minute window
         self._later(now + 60.0, "deliver", hht, H.StartLocalJoin())
@@ -1495,7 +1281,7 @@ class Site:
         else:
             name = self.book.ppmid
             if name is not None and not self._ppmid_paired():
-                job = _Job(name, "LOCAL", "wait_join")
+                job = Job(name, "LOCAL", "wait_join")
                 self.book.jobs[name] = job
                 state = self._state(name)
                 if state.status is P.PPMIDStatus.UNJOINED:
@@ -1664,17 +1450,9 @@ class Site:
         return wan, phone, relay, ppmid, cfg.meter_keypad_reachable
 
     def _route_seconds(self, now: float) -> tuple[float, float]:
-        """(no-route, UTRN-only) seconds up to ``now``: the integrals so far plus the stretch since the
-        last change, whose route flags still hold."""
         b = self.book
-        no_route, utrn_only = b.no_route_s, b.utrn_only_s
-        if b.installed_at is not None and b.route_at is not None and now > b.route_at:
-            dt = now - b.route_at
-            if b.route_no:
-                no_route += dt
-            if b.route_utrn:
-                utrn_only += dt
-        return no_route, utrn_only
+        return measures.route_seconds(b.installed_at, b.route_at, b.route_no, b.route_utrn, b.no_route_s,
+                                      b.utrn_only_s, now)
 
     def _track(self) -> None:
         """Integrate the no-route and UTRN-only hours since the last change (piecewise constant)."""
@@ -1833,87 +1611,10 @@ class Site:
     # ==============================================================================================
 
     def _join_window_open_hours(self, now: float) -> float:
-        """Hours since install during which the hub would admit some local joiner (HHT or PPMID), or a
-        phone radio on the meters listens, with the ``policy.windows`` rules: counted on a 10 s grid (60 s
-        beyond 400 days) from the install, in closed form (the windows are intervals; the grid points in
-        each are counted, not tested one by one), so a decade costs what a day does."""
-        start = self.book.installed_at
-        if start is None or now <= start:
-            return 0.0
-        eff = self.effect
-        if eff.phone_radio and self.config.new_meters:
-            return (now - start) / 3600.0  # a meter radio listens all the time (as the fleet model counts)
-        step = 10.0 if now - start <= 400 * 86_400.0 else 60.0
-        grid = _Grid(start, now, step)
-        policy = self._join_policy()
-        mech = policy.mechanisms  # what the hub applies: a hub without the firmware keeps the power-on hour
-        if "standing" in mech:
-            return grid.n * step / 3600.0
-        spans: list[tuple[float, float]] = []
-        if "alternating" not in mech or "power_cycle" in mech:  # the schedule replaces the hour for HHTs
-            spans += _last_event_spans(self.book.power_ons or [start], policy.hht_window_s)
-        if "button" in mech and self.book.presses:
-            spans += _last_event_spans(self.book.presses, policy.button_window_s)
-        if "alternating" in mech:
-            spans += _alternating_spans(start, now, policy.alternating_windows_per_day, policy.alternating_window_s)
-        return grid.count_in(spans) * step / 3600.0
-
-
-class _Grid:
-    """The points ``start + i * step`` below ``stop`` (as ``numpy.arange`` makes them), counted in intervals."""
-
-    def __init__(self, start: float, stop: float, step: float) -> None:
-        self.start, self.delta = start, (start + step) - start
-        self.n = max(0, math.ceil((stop - start) / step))
-
-    def _point(self, i: int) -> float:
-        return self.start + i * self.delta
-
-    def below(self, x: float) -> int:
-        """How many grid points are < ``x``."""
-        if x <= self.start:
-            return 0
-        i = min(self.n, max(0, math.ceil((x - self.start) / self.delta)))
-        while i > 0 and self._point(i - 1) >= x:  # float rounding: settle on the exact comparison
-            i -= 1
-        while i < self.n and self._point(i) < x:
-            i += 1
-        return i
-
-    def count_in(self, spans: list[tuple[float, float]]) -> int:
-        """Grid points inside the union of the half-open ``spans``."""
-        total, reach = 0, -math.inf
-        for a, b in sorted(spans):
-            a = max(a, reach)
-            if b > a:
-                total += self.below(b) - self.below(a)
-                reach = b
-        return total
-
-
-def _last_event_spans(times: list[float], window_s: float) -> list[tuple[float, float]]:
-    """Open while ``t`` is within ``window_s`` of the latest event at or before ``t`` (power-on, press)."""
-    ordered = sorted(times)
-    out = []
-    for j, t in enumerate(ordered):
-        end = t + window_s
-        if j + 1 < len(ordered):
-            end = min(end, ordered[j + 1])
-        out.append((t, end))
-    return out
-
-
-def _alternating_spans(start: float, stop: float, per_day: int, window_s: float) -> list[tuple[float, float]]:
-    """The alternating windows (``policy.windows.alternating_window_open``) meeting ``[start, stop)``."""
-    spacing = policy_windows.DAY_S / per_day
-    out = []
-    for day in range(int(start // policy_windows.DAY_S) - 1, int(stop // policy_windows.DAY_S) + 1):
-        phase = 0.5 * (day % 2)
-        for k in range(per_day):
-            a = day * policy_windows.DAY_S + (k + phase) * spacing
-            if a + window_s > start and a < stop:
-                out.append((a, a + window_s))
-    return out
+        return measures.join_window_open_hours(
+            self.book.installed_at, now, self._join_policy(),
+            radio_listens=bool(self.effect.phone_radio) and self.config.new_meters,
+            power_ons=self.book.power_ons, presses=self.book.presses)
 
 
 def _next_on_grid(t: float, interval: float) -> int:
