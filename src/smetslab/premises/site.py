@@ -87,6 +87,7 @@ from smetslab.premises.attackers import (
     tamper_wire,
 )
 from smetslab.premises.book import Book, Job, Joiner, Later, Visit
+from smetslab.premises.clock import PUBLISH_PRIORITY, MeterClock, next_on_grid
 from smetslab.premises.config import SiteConfig
 from smetslab.premises.engine import Engine, HANMedium, Priority
 from smetslab.premises.persistence import StateCodec
@@ -129,12 +130,7 @@ _FOLLOW_UP = int(Priority.INPUT) + 5
 story's inputs at the same instant, so a restored premises (whose story steps are scheduled again
 after its agenda) runs them in the same order as the original."""
 
-_PUBLISH_PRIORITY = int(Priority.TICK) - 1
-_WAKE_PRIORITY = int(Priority.TICK) + 1
-"""Priorities of the periodic series at a shared instant: displays are published (each meter reports its
-balance as of now), then the meters' tick, then the GSME's wake-up (the order a fresh premises with the
-default intervals has always had)."""
-
+_PUBLISH_PRIORITY = PUBLISH_PRIORITY  # the periodic series' order at a shared instant: premises.clock
 _LATER_CALLS = frozenset({"_down_arrive", "_dcc_in", "_visit_end", "_start_local_pairing", "_joiner_step",
                           "_joiner_try", "_mesh_up", "_attack_attempt", "_hht_retry"})
 
@@ -146,6 +142,9 @@ def _install_code(seed: int, eui: EUI64) -> bytes:
 
 class Site:
     """One premises on one seeded engine. See the module docstring; the API is in docs/emulator.md."""
+
+    clock_class: type[MeterClock] = MeterClock
+    """Runs the meters' ticks and the GSME's wake-ups where they are due (``premises.clock``)."""
 
     def __init__(self, config: SiteConfig, *, start: float = 0.0) -> None:
         self.config = config
@@ -208,13 +207,11 @@ class Site:
         # depend on when each was scheduled (a restored premises schedules them all afresh).
         self._periodic(config.display_interval_s, self._publish, _PUBLISH_PRIORITY)
         # The meters' tick and the GSME's wake-up run on their grids too, but only where something is
-        # due (closed form, ``_after_action`` and ``_tick_due``): a tick that would change nothing is
+        # due (closed form, ``premises.clock``): a tick that would change nothing is
         # not run, so a quiet year costs its events, not 8,760 ticks.
-        self._due_memo: dict[Fuel, tuple[pp.MeterState, float]] = {}
-        self._ticked_at = self._woke_at = -math.inf  # the last grid points run (each runs once)
-        self._quiet = False  # the action now running is a periodic one (a tick, wake-up or publish)
-        eng.after_action(self._after_action)
-        self._want("tick", self._grid(float(eng.now), config.tick_s, include_now=False))
+        self.clock = self.clock_class(self)
+        eng.after_action(self.clock.after_action)
+        self.clock.want("tick", self.clock.grid(float(eng.now), config.tick_s, include_now=False))
 
     def _periodic(self, interval_s: float, action: Callable[[], None], priority: int) -> None:
         """Run ``action`` at every ``k * interval_s`` after now. Times are computed as ``k * interval_s``,
@@ -222,11 +219,11 @@ class Site:
         eng = self.engine
 
         def fire(k: int) -> None:
-            self._quiet = True
+            self.clock.quiet = True
             action()
             eng.schedule((k + 1) * interval_s, lambda: fire(k + 1), priority=priority)
 
-        first = _next_on_grid(float(eng.now), interval_s)
+        first = next_on_grid(float(eng.now), interval_s)
         eng.schedule(first * interval_s, lambda: fire(first), priority=priority)
 
     # ==============================================================================================
@@ -430,9 +427,9 @@ class Site:
         for item in sorted(book.agenda.values(), key=lambda x: (x.at, x.priority, x.seq)):
             site._arm(item)  # the follow-ups the original had pending, in their original order
         if book.tick_at is not None:
-            site._arm_on_grid("tick", book.tick_at)
+            site.clock.arm("tick", book.tick_at)
         if book.wake_at is not None:
-            site._arm_on_grid("wake", book.wake_at)
+            site.clock.arm("wake", book.wake_at)
         site.supplier.k.update(book.headend_k)
         site.dcc.counter, site.dcc.request = book.dcc_counter, book.dcc_request
         site.dcc.device_log = book.dcc_device_log
@@ -1312,102 +1309,12 @@ class Site:
     # Periodic: meters, displays, consumer, route tracking
     # ==============================================================================================
 
-    # The meters' ticks and the GSME's wake-ups, on their grids (``k * tick_s``, ``k * gsme_wake_interval_s``)
-    # as they always were, but run only where something is due. A tick changes nothing unless (a)
-    # something happened since the last one (anything logged, or any action other than a periodic one):
-    # then the next grid point runs, as before; or (b) time alone changes something: a meter crosses a
-    # threshold or recovers debt at midnight (``prepayment.next_due_s``, closed form), a consumer's
-    # pending top-up expires, an engineer falls due. A wake-up does nothing unless the GPF holds frames
-    # for the GSME. Both next times are in the book, so a snapshot keeps them; a skipped tick is one
-    # that would have been a no-op, so the event log is the one an hourly tick gives.
-
-    @staticmethod
-    def _grid(t: float, interval: float, *, include_now: bool) -> float:
-        """The first grid point ``k * interval`` (k >= 1) after ``t``, or at ``t`` with ``include_now``."""
-        k = _next_on_grid(t, interval)
-        if include_now and k > 1 and (k - 1) * interval == t:
-            k -= 1
-        return k * interval
-
-    def _want(self, which: Literal["tick", "wake"], at: float) -> None:
-        b = self.book
-        current = b.tick_at if which == "tick" else b.wake_at
-        if current is not None and current <= at:
-            return
-        if which == "tick":
-            b.tick_at = at
-        else:
-            b.wake_at = at
-        self._arm_on_grid(which, at)
-
-    def _arm_on_grid(self, which: Literal["tick", "wake"], at: float) -> None:
-        priority = Priority.TICK if which == "tick" else _WAKE_PRIORITY
-        self.engine.schedule(at, lambda: self._on_grid(which, at), priority=priority)
-
-    def _on_grid(self, which: Literal["tick", "wake"], at: float) -> None:
-        self._quiet = True
-        b = self.book
-        if which == "wake":
-            if b.wake_at == at:  # else superseded by an earlier one
-                b.wake_at = None
-                self._woke_at = at
-                self._gsme_wake()  # frames still waiting re-arm it (``_after_action``)
-            return
-        if b.tick_at != at:
-            return
-        b.tick_at = None
-        self._ticked_at = at
-        self._tick()
-        due = self._tick_due()
-        if due < math.inf:
-            now = float(self.engine.now)
-            self._want("tick", max(self._grid(due, self.config.tick_s, include_now=True),
-                                   self._grid(now, self.config.tick_s, include_now=False)))
-
-    def _after_action(self, priority: int, logged: bool) -> None:
-        quiet, self._quiet = self._quiet, False
-        now = float(self.engine.now)
-        # A grid point runs at most once: what happens later in the same instant (a delivery the tick or
-        # the wake-up caused, at an earlier priority) waits for the next one, as it did with a fixed series.
-        if logged or not quiet:
-            self._want("tick", self._grid(now, self.config.tick_s,
-                                          include_now=priority < Priority.TICK and self._ticked_at != now))
-        gpf = self.engine.devices.get("GPF")
-        if gpf is not None and gpf.state.queue:
-            self._want("wake", self._grid(now, self.config.gsme_wake_interval_s,
-                                          include_now=priority < _WAKE_PRIORITY and self._woke_at != now))
-
-    def _tick_due(self) -> float:
-        """The earliest time at which a tick could change something with nothing else happening."""
-        cfg, b = self.config, self.book
-        due = math.inf
-        for fuel in self._meters:
-            due = min(due, self._meter_due(fuel))
-        now = float(self.engine.now)
-        for last in b.pending.values():
-            if last + cfg.pending_s > now:
-                due = min(due, last + cfg.pending_s)
-        if cfg.engineer_after_no_route_days is not None and b.no_route_since is not None and b.visit is None:
-            due = min(due, b.no_route_since + cfg.engineer_after_no_route_days * 86_400.0)
-        return due
-
-    def _meter_due(self, fuel: Fuel) -> float:
-        """``prepayment.next_due_s`` of a meter's current state (remembered until the state changes)."""
-        meter = self.meter_state(fuel)
-        memo = self._due_memo.get(fuel)
-        if memo is None or memo[0] is not meter:
-            below = () if self.config.consumer_tops_up_below_pence is None else \
-                (self.config.consumer_tops_up_below_pence,)
-            memo = (meter, pp.next_due_s(meter, thresholds_pence=below))
-            self._due_memo[fuel] = memo
-        return memo[1]
-
     def _tick(self) -> None:
         now = float(self.engine.now)
         for fuel in self._meters:
             # A meter with nothing due would only move its clock: no event, nothing the consumer sees
-            # changes (its thresholds are among those ``_meter_due`` watches), so the step is skipped.
-            if self._meter_due(fuel) <= now:
+            # changes (its thresholds are among those ``clock.meter_due`` watches), so the step is skipped.
+            if self.clock.meter_due(fuel) <= now:
                 self.engine.deliver(_METER_NAME[fuel], pp.Tick())
         self._track()
         if self._installed():
@@ -1615,19 +1522,6 @@ class Site:
             self.book.installed_at, now, self._join_policy(),
             radio_listens=bool(self.effect.phone_radio) and self.config.new_meters,
             power_ons=self.book.power_ons, presses=self.book.presses)
-
-
-def _next_on_grid(t: float, interval: float) -> int:
-    """The smallest ``k`` with ``k * interval`` strictly after ``t`` (periodic series run on that grid).
-
-    Checked both ways: ``t / interval`` can round across an integer, and a series must neither repeat
-    the instant a snapshot was taken at nor skip the next one."""
-    k = math.floor(t / interval) + 1
-    while k * interval <= t:
-        k += 1
-    while k > 1 and (k - 1) * interval > t:
-        k -= 1
-    return k
 
 
 def _table(fuel: Fuel) -> Any:
