@@ -7,6 +7,7 @@ writes, so these are the defaults a story gets.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import math
 from dataclasses import dataclass, field
 from typing import Literal
@@ -16,8 +17,9 @@ from smetslab.errors import InputError
 from smetslab.gbcs.keystore import Keystore
 from smetslab.policy import options as policy_options
 from smetslab.policy import windows as policy_windows
+from smetslab.units import EUI64
 
-__all__ = ["SiteConfig"]
+__all__ = ["SiteConfig", "install_code"]
 
 
 @dataclass(frozen=True)
@@ -148,3 +150,8 @@ class SiteConfig:
     @property
     def epoch_datetime(self) -> datetime.datetime:
         return datetime.datetime.fromisoformat(self.epoch)
+
+
+def install_code(seed: int, eui: EUI64) -> bytes:
+    # Deterministic per premises and device: a story replays with the same codes.
+    return hashlib.sha256(b"smetslab install code|%d|" % seed + bytes(eui)).digest()[:16]

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import math
 from collections.abc import Callable
 from typing import Any, Literal
@@ -77,18 +76,14 @@ from smetslab.premises import measures
 from smetslab.premises.actors import DCC, Consumer, HomeView, Plan, Route, SupplierHeadEnd, utrn_value
 from smetslab.premises.attackers import (
     Attack,
-    AttackKind,
     RelayVerdict,
-    garbage,
     is_rogue,
     relay_verdict,
-    rogue_identity,
-    tamper_utrn,
-    tamper_wire,
 )
+from smetslab.premises.attacking import AttackDriver
 from smetslab.premises.book import Book, Job, Joiner, Later, Visit
 from smetslab.premises.clock import PUBLISH_PRIORITY, MeterClock, next_on_grid
-from smetslab.premises.config import SiteConfig
+from smetslab.premises.config import SiteConfig, install_code
 from smetslab.premises.engine import Engine, HANMedium, Priority
 from smetslab.premises.persistence import StateCodec
 from smetslab.units import EUI64, SimTime
@@ -133,11 +128,6 @@ after its agenda) runs them in the same order as the original."""
 _PUBLISH_PRIORITY = PUBLISH_PRIORITY  # the periodic series' order at a shared instant: premises.clock
 _LATER_CALLS = frozenset({"_down_arrive", "_dcc_in", "_visit_end", "_start_local_pairing", "_joiner_step",
                           "_joiner_try", "_mesh_up", "_attack_attempt", "_hht_retry"})
-
-
-def _install_code(seed: int, eui: EUI64) -> bytes:
-    # Deterministic per premises and device: a story replays with the same codes.
-    return hashlib.sha256(b"smetslab install code|%d|" % seed + bytes(eui)).digest()[:16]
 
 
 class Site:
@@ -191,7 +181,7 @@ class Site:
             self._device_types[eui] = DeviceType.ESME if fuel is Fuel.ELECTRICITY else DeviceType.GSME
         if Fuel.GAS in self._meters:
             eng.add_device("GPF", G.new_gpf(self.gpf_eui, self._meters[Fuel.GAS]), G.step, eui=self.gpf_eui)
-        eng.add_device("IHD", I.new_ihd(_IHD_EUI, _install_code(config.seed, _IHD_EUI)), I.step, eui=_IHD_EUI)
+        eng.add_device("IHD", I.new_ihd(_IHD_EUI, install_code(config.seed, _IHD_EUI)), I.step, eui=_IHD_EUI)
         self._device_types[_IHD_EUI] = DeviceType.TYPE2
 
         self.han = HANMedium(eng, hub="CHF")
@@ -209,6 +199,7 @@ class Site:
         # The meters' tick and the GSME's wake-up run on their grids too, but only where something is
         # due (closed form, ``premises.clock``): a tick that would change nothing is
         # not run, so a quiet year costs its events, not 8,760 ticks.
+        self.attacks = AttackDriver(self)
         self.clock = self.clock_class(self)
         eng.after_action(self.clock.after_action)
         self.clock.want("tick", self.clock.grid(float(eng.now), config.tick_s, include_now=False))
@@ -463,7 +454,7 @@ class Site:
             for k in pki.keys:
                 if k.entity == "ppmid":
                     self.keystore.add(k.kid.eui, k.kid.usage, private=k.private, certificate=k.certificate)
-        cfg = P.PPMIDConfig(eui, _install_code(self.config.seed, eui), self.supplier_eui, self.acb,
+        cfg = P.PPMIDConfig(eui, install_code(self.config.seed, eui), self.supplier_eui, self.acb,
                             wifi=self.config.wifi_ppmid, relay_permitted=self.effect.relay,
                             replay=ReplayRule(self.config.replay_rule), epoch=self.config.epoch_datetime)
         self.engine.add_device(name, P.new_ppmid(cfg, self.keystore), P.step, eui=eui)
@@ -481,7 +472,7 @@ class Site:
     def _add_hht_device(self, name: str) -> str:
         n = 1 if name == "HHT" else int(name.split("-")[1])
         eui = EUI64((_HHT_BASE + n).to_bytes(8, "big"))
-        self.engine.add_device(name, H.new_hht(eui, _install_code(self.config.seed, eui)), H.step, eui=eui)
+        self.engine.add_device(name, H.new_hht(eui, install_code(self.config.seed, eui)), H.step, eui=eui)
         self._device_types[eui] = DeviceType.HHT
         return name
 
@@ -776,7 +767,7 @@ class Site:
         elif role is DeviceType.TYPE2:
             code = state.install_code
         else:
-            code = _install_code(self.config.seed, ev.eui)
+            code = install_code(self.config.seed, ev.eui)
         key = C.install_code_link_key(code)
         self._later(self.engine.now + self.config.join_delay_s, "deliver", "CHF", C.JoinRequest(ev.eui, key))
 
@@ -898,7 +889,7 @@ class Site:
         first = self.book.ppmid
         if wan:
             for eui in [*self._meters.values(), _IHD_EUI]:
-                self._request("CHF", "ccs01", str(eui), _install_code(self.config.seed, eui).hex())
+                self._request("CHF", "ccs01", str(eui), install_code(self.config.seed, eui).hex())
         else:
             hht = self._new_hht()
             self.book.visit = Visit("install", hht, now + 7200.0)
@@ -1210,7 +1201,7 @@ class Site:
         name = "PPMID" if n == 1 else f"PPMID-{n}"
         eui = self._ppmid_eui(n)
         # No GBCS message exists for this hypothetical firmware feature: a typed input over the WAN.
-        self.engine.deliver("CHF", C.PreauthoriseDevice(eui, _install_code(self.config.seed, eui)))
+        self.engine.deliver("CHF", C.PreauthoriseDevice(eui, install_code(self.config.seed, eui)))
         self.book.spare, self.book.spare_registered = name, True
 
     # -- the installer's / engineer's HHT ---------------------------------------------------------------
@@ -1272,7 +1263,7 @@ class Site:
             return
         if visit.purpose == "install":
             # DCC commands for local delivery: the meters and the IHD into the device log.
-            self._hht_deliver([(self.hub_eui, self.dcc.ccs01(eui, _install_code(self.config.seed, eui),
+            self._hht_deliver([(self.hub_eui, self.dcc.ccs01(eui, install_code(self.config.seed, eui),
                                                              self.config.join_timeout_min))
                                for eui in [*self._meters.values(), _IHD_EUI]])
         else:
@@ -1424,94 +1415,14 @@ class Site:
             self._enable(fuel, plan.where)
 
     # ==============================================================================================
-    # Attackers
+    # Attackers (premises.attacking)
     # ==============================================================================================
 
     def _attack_start(self, attack: Attack) -> None:
-        self._note("Attacker", "AttackStarted", kind=attack.kind.value, credentials=attack.credentials,
-                   duration_s=attack.duration_s, rate_per_hour=attack.rate_per_hour)
-        if attack.kind.on_relay:
-            self.book.attacks.append(attack)
-        if attack.kind in (AttackKind.RELAY_DROP, AttackKind.RELAY_DELAY):
-            return
-        identity = rogue_identity(self.engine.rng) if attack.kind is AttackKind.ROGUE_JOIN else None
-        self._attack_attempt(attack, 0, identity)
+        self.attacks.start(attack)
 
     def _attack_attempt(self, attack: Attack, i: int, identity: tuple[EUI64, bytes] | None) -> None:
-        if i >= attack.attempts:
-            return
-        k = attack.kind
-        if k is AttackKind.ROGUE_JOIN:
-            assert identity is not None
-            if self.book.rogue_in:
-                return  # in: the attack is over
-            self._rogue_join(attack, identity)
-        elif k is AttackKind.JOIN_FLOOD:
-            self._rogue_join(attack, rogue_identity(self.engine.rng))
-        elif k in (AttackKind.REPLAY_UTRN, AttackKind.FORGE_UTRN):
-            if self.book.captured_utrns:
-                meter, code = self.book.captured_utrns[-1]
-                if k is AttackKind.FORGE_UTRN:
-                    code = tamper_utrn(code, self.engine.rng)
-                self._note("Attacker", "UTRNTyped", meter=meter, forged=k is AttackKind.FORGE_UTRN)
-                self.engine.deliver(meter, nodes.KeypadEntry(code))
-        elif k in (AttackKind.REPLAY_COMMAND, AttackKind.FORGE_COMMAND):
-            if self.book.captured_commands:
-                meter, wire = self.book.captured_commands[-1]
-                if k is AttackKind.FORGE_COMMAND:
-                    wire = tamper_wire(wire, self.engine.rng)
-                self._note("Attacker", "CommandInjected", meter=meter, forged=k is AttackKind.FORGE_COMMAND)
-                self.engine.deliver(meter, gbcs_frame(wire, Via.HAN))
-        elif k in (AttackKind.RELAY_REPLAY, AttackKind.RELAY_FLOOD):
-            self._relay_inject(attack, i)
-        if k is AttackKind.JOIN_FLOOD:
-            # A flood arrives as a Poisson stream: fixed spacing would beat in step with the hub's key
-            # establishment time and let a legitimate joiner through (or never) by arithmetic alone.
-            gap = float(self.engine.rng.exponential(3600.0 / attack.rate_per_hour))
-            nxt: float | None = float(self.engine.now) + gap
-            if nxt is not None and nxt >= attack.end:
-                nxt = None
-        else:
-            nxt = attack.attempt_time(i + 1) if i + 1 < attack.attempts else None
-        if nxt is not None:
-            self._later(nxt, "_attack_attempt", attack, i + 1, identity)
-
-    def _rogue_join(self, attack: Attack, identity: tuple[EUI64, bytes]) -> None:
-        eui, code = identity
-        mech = self._hub_mechanisms()
-        if attack.credentials and "preauth" in mech and self.book.spare_registered \
-                and self.book.spare is not None:
-            # With credentials under firmware_preauth the rogue is a clone of the pre-registered spare:
-            # it presents the spare's EUI and install code.
-            n = 1 if self.book.spare == "PPMID" else int(self.book.spare.split("-")[1])
-            eui = self._ppmid_eui(n)
-            code = _install_code(self.config.seed, eui)
-            if str(eui) not in self.book.clones:
-                self.book.clones.append(str(eui))
-        self._count("rogue_join_attempts")
-        self.book.rogues.append(str(eui))
-        claimed = DeviceType.PPMID if mech else DeviceType.HHT
-        self._local_join(eui, claimed, code, attack.credentials, by_attacker=True)
-
-    def _relay_inject(self, attack: Attack, i: int) -> None:
-        name = self.book.ppmid
-        if name is None:
-            return
-        captured = self.book.captured_relayed or [w for _m, w in self.book.captured_commands]
-        if attack.kind is AttackKind.RELAY_REPLAY:
-            if not captured:
-                return
-            wire = captured[-1]
-        else:
-            choice = i % 3
-            if choice == 0 and captured:
-                wire = captured[-1]
-            elif choice == 1 and captured:
-                wire = tamper_wire(captured[-1], self.engine.rng)
-            else:
-                wire = garbage(self.engine.rng)
-        self._note("Attacker", "RelayInjected", kind=attack.kind.value)
-        self.engine.deliver(name, P.RelayCommand(wire))
+        self.attacks.attempt(attack, i, identity)  # an agenda item's kind names this method
 
     # ==============================================================================================
     # Exposure
