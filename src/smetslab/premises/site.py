@@ -40,8 +40,6 @@ import math
 from collections.abc import Callable
 from typing import Any, Literal
 
-import numpy as np
-
 from smetslab.devices import JoinWindowPolicy, nodes
 from smetslab.devices import chf as C
 from smetslab.devices import gpf as G
@@ -85,7 +83,7 @@ from smetslab.premises.book import Book, Job, Joiner, Later, Visit
 from smetslab.premises.clock import PUBLISH_PRIORITY, MeterClock, next_on_grid
 from smetslab.premises.config import SiteConfig, install_code
 from smetslab.premises.engine import Engine, HANMedium, Priority
-from smetslab.premises.persistence import StateCodec
+from smetslab.premises.snapshot import SNAPSHOT_VERSION, Snapshotter, restore
 from smetslab.units import EUI64, SimTime
 
 __all__ = ["SiteConfig", "Site", "COUNTER_NAMES", "UTRNRoute", "SNAPSHOT_VERSION"]
@@ -108,10 +106,6 @@ COUNTER_NAMES = (
 )
 """What ``Site.counters()`` returns (docs/emulator.md defines each)."""
 
-SNAPSHOT_VERSION = 3
-"""Format of ``Site.state_snapshot`` (3: the meter node and the HAN vocabulary moved to ``devices.nodes`` and
-``devices.han``, and the book holds the next tick and wake-up; 2: written by ``persistence.StateCodec``;
-1 was a private codec's)."""
 
 _IHD_EUI = EUI64("00DB1234567890B0")
 _HHT_BASE = int("00DB1234567890C0", 16)
@@ -148,8 +142,7 @@ class Site:
         self.supplier_eui, self.acb, self.hub_eui, self.gpf_eui = e.supplier, e.acb, e.chf, e.gpf
         self._check_keys()
         # Snapshots write the keystore as a named reference, never its keys (persistence.StateCodec).
-        self._codec = StateCodec(refs={"keystore": self.keystore})
-        self._encoded: dict[str, tuple[Any, Any]] = {}  # device -> (state, its encoding), see state_snapshot
+        self.snapshots = Snapshotter(self)
         epoch = config.epoch_datetime
         self.book.hub_port = nodes.HubPort(self.hub_eui, self.acb, ReplayRule(config.replay_rule), epoch=epoch)
         self._meters: dict[Fuel, EUI64] = {}
@@ -353,38 +346,8 @@ class Site:
     # ==============================================================================================
 
     def state_snapshot(self) -> dict[str, Any]:
-        """Everything the premises must not forget, as JSON-able data (no SMKI keys): device states, the
-        follow-ups it has scheduled for itself (``Book.agenda``: joins after a CCS01, retries, attack
-        series, delayed or in-flight WAN and relay deliveries), the head-end's and DCC's counters,
-        tallies, and the engine's clock and RNG state. Taken between instants (as the runner does), it is
-        complete: ``from_snapshot`` plus the story's later steps replays the log byte for byte. Not
-        included: the story's own steps (the restoring runner schedules the later ones again) and work
-        queued for later in the *current* instant (``_soon``), which is why it is taken between instants.
-        The result is read-only: unchanged devices' parts are shared with the next snapshot."""
-        b = self.book
-        b.headend_k = dict(self.supplier.k)
-        b.dcc_counter, b.dcc_request = self.dcc.counter, self.dcc.request
-        b.dcc_device_log = self.dcc.device_log
-        codec = self._codec
-        devices = {}
-        for name, actor in self.engine.devices.items():
-            # A device state is a deeply immutable value that a step replaces when anything changes, so
-            # an unchanged state (the same object) keeps its encoding from the last snapshot: the runner
-            # snapshots every instant, and most instants change one or two devices.
-            memo = self._encoded.get(name)
-            if memo is None or memo[0] is not actor.state:
-                memo = (actor.state, codec.encode(actor.state, f"devices.{name}"))
-                self._encoded[name] = memo
-            devices[name] = {"eui": None if actor.eui is None else str(actor.eui), "state": memo[1]}
-        return {
-            "version": SNAPSHOT_VERSION,
-            "time": float(self.engine.now),
-            "seed": self.config.seed,
-            "options": self.config.options,
-            "rng": codec.encode(_rng_state(self.engine.rng), "rng"),
-            "devices": devices,
-            "book": codec.encode(b, "book"),
-        }
+        """Everything the premises must not forget, as JSON-able data (no SMKI keys); ``premises.snapshot``."""
+        return self.snapshots.take()
 
     @classmethod
     def from_snapshot(cls, snap: dict[str, Any], config: SiteConfig) -> Site:
@@ -392,40 +355,7 @@ class Site:
 
         InputError for a snapshot of another format version, seed or options, or naming a device this
         premises does not have."""
-        if not isinstance(snap, dict) or "version" not in snap:
-            raise InputError("snapshot: not a premises snapshot")
-        if snap["version"] != SNAPSHOT_VERSION:
-            raise InputError(f"snapshot: format {snap['version']!r}, this version of smetslab reads format "
-                             f"{SNAPSHOT_VERSION}; start the run again with a new state file")
-        if snap.get("seed") != config.seed or snap.get("options") != config.options:
-            raise InputError(f"snapshot: taken with seed {snap.get('seed')!r} and options {snap.get('options')!r}, "
-                             f"restored with {config.seed!r} and {config.options!r}")
-        site = cls(config, start=float(snap["time"]))
-        codec = site._codec
-        book = codec.decode(snap["book"], "book")
-        for name in book.ppmids:
-            if name not in site.engine.devices:
-                site._add_ppmid_device(name)
-        for name in book.hhts:
-            if name not in site.engine.devices:
-                site._add_hht_device(name)
-        for name, entry in snap["devices"].items():
-            actor = site.engine.devices.get(name)
-            if actor is None:
-                raise InputError(f"snapshot: device {name!r} is not part of this premises")
-            actor.state = codec.decode(entry["state"], f"devices.{name}")
-        site.book = book
-        for item in sorted(book.agenda.values(), key=lambda x: (x.at, x.priority, x.seq)):
-            site._arm(item)  # the follow-ups the original had pending, in their original order
-        if book.tick_at is not None:
-            site.clock.arm("tick", book.tick_at)
-        if book.wake_at is not None:
-            site.clock.arm("wake", book.wake_at)
-        site.supplier.k.update(book.headend_k)
-        site.dcc.counter, site.dcc.request = book.dcc_counter, book.dcc_request
-        site.dcc.device_log = book.dcc_device_log
-        site.engine.rng.bit_generator.state = codec.decode(snap["rng"], "rng")
-        return site
+        return restore(cls, snap, config)
 
     # ==============================================================================================
     # Devices
@@ -1438,11 +1368,6 @@ class Site:
 def _table(fuel: Fuel) -> Any:
     from smetslab.devices import esme, gsme
     return esme.TRANSITIONS if fuel is Fuel.ELECTRICITY else gsme.TRANSITIONS
-
-
-def _rng_state(rng: np.random.Generator) -> dict[str, Any]:
-    state: dict[str, Any] = dict(rng.bit_generator.state)
-    return state
 
 
 _HOOKS: dict[type, Callable[[Site, str, Any], None]] = {
