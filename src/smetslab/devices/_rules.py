@@ -28,7 +28,7 @@ from smetslab.errors import InputError
 from smetslab.policy import options as policy_options
 from smetslab.policy import routes as policy_routes
 from smetslab.policy import windows as policy_windows
-from smetslab.policy.topup import CounterCachePolicy, CreditLimits, LockoutPolicy
+from smetslab.policy.topup import CounterCachePolicy, CreditLimits, LockoutPolicy, TopUpAcceptancePolicy
 
 __all__ = [
     "HHT_INTER_PAN_WINDOW_S",
@@ -91,6 +91,11 @@ class TopUpAcceptance:
     lockout_gate: Literal["before_checks", "after_mac"] = "before_checks"
     lockout_counts: frozenset[CountedFailure] = frozenset(
         {CountedFailure.FORMAT, CountedFailure.NOT_AUTHENTIC, CountedFailure.DUPLICATE})
+
+    @property
+    def policy(self) -> TopUpAcceptancePolicy:
+        """The post-verification rules as ``policy.topup.check_top_up`` takes them."""
+        return TopUpAcceptancePolicy(self.cache, self.lockout, self.limits)
 
     def __post_init__(self) -> None:
         if self.lockout_gate not in ("before_checks", "after_mac"):
