@@ -34,9 +34,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from smetslab.interfaces.config import load_story
 from smetslab.premises.persistence import PremisesStore
 from smetslab.premises.runner import run_story
-from smetslab.premises.story import Story, load_story, validate_story
+from smetslab.premises.story import Story, validate_story
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "stories"

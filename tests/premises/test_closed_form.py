@@ -21,12 +21,13 @@ from hypothesis import strategies as st
 from smetslab.devices import prepayment as pp
 from smetslab.devices.han import DeviceType
 from smetslab.gbcs.keystore import Keystore
+from smetslab.interfaces.config import load_story
 from smetslab.policy import windows as policy_windows
 from smetslab.premises import measures
 from smetslab.premises.clock import WAKE_PRIORITY, MeterClock
 from smetslab.premises.runner import run_story, site_config_fields
 from smetslab.premises.site import Site, SiteConfig
-from smetslab.premises.story import Story, load_story, validate_story
+from smetslab.premises.story import Story, validate_story
 from smetslab.units import EUI64
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples" / "stories").glob("*.yaml"))

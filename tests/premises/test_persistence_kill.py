@@ -23,9 +23,10 @@ import pytest
 import yaml
 from _storykit import fake_factory
 
+from smetslab.interfaces.config import load_story
 from smetslab.premises.persistence import PremisesStore
 from smetslab.premises.runner import run_story
-from smetslab.premises.story import load_story, validate_story
+from smetslab.premises.story import validate_story
 
 HERE = Path(__file__).resolve().parent
 DAYS = 30
@@ -67,7 +68,8 @@ sys.path.insert(0, {here!r})
 from _storykit import fake_factory, fake_restore
 from smetslab.premises.persistence import PremisesStore
 from smetslab.premises.runner import run_story, summary
-from smetslab.premises.story import load_story, validate_story
+from smetslab.premises.story import validate_story
+from smetslab.interfaces.config import load_story
 with PremisesStore(sys.argv[2]) as store:
     run = run_story(load_story(sys.argv[1]), site_factory=fake_factory, restore_factory=fake_restore, store=store)
 print(json.dumps(summary(run)))

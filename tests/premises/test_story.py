@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from smetslab.errors import InputError
+from smetslab.interfaces.config import load_story
 from smetslab.premises.story import (
     STEP_KINDS,
     CounterExpectation,
     EventsExpectation,
     NeverExpectation,
     format_time,
-    load_story,
     parse_time,
     validate_story,
 )
@@ -223,3 +223,17 @@ def test_file_errors(tmp_path: Path) -> None:
     top.write_text("- 1\n")
     with pytest.raises(InputError, match="expected a mapping of fields at the top level"):
         load_story(top)
+
+
+def test_a_storys_premises_defaults_are_the_sites_own() -> None:
+    # One declaration (issue 10 point 3): every premises field a story may write has SiteConfig's default,
+    # read from SiteConfig, not a copy (display_interval_s once drifted: 21,600 here, 86,400 there).
+    import dataclasses
+
+    from smetslab.premises.site import SiteConfig
+    from smetslab.premises.story import Premises
+    site = {f.name: f.default for f in dataclasses.fields(SiteConfig)}
+    assert set(Premises.model_fields) <= set(site)
+    for name, field in Premises.model_fields.items():
+        assert field.default == site[name], name
+    assert Premises().display_interval_s == 86_400.0  # docs/stories.md states this default
