@@ -98,7 +98,7 @@ class AttackDriver:
         self.site._count("rogue_join_attempts")
         self.site.book.rogues.append(str(eui))
         claimed = DeviceType.PPMID if mech else DeviceType.HHT
-        self.site._local_join(eui, claimed, code, attack.credentials, by_attacker=True)
+        self.site.pairing.local_join(eui, claimed, code, attack.credentials, by_attacker=True)
 
     def _relay_inject(self, attack: Attack, i: int) -> None:
         name = self.site.book.ppmid

@@ -19,7 +19,12 @@ from smetslab.policy import options as policy_options
 from smetslab.policy import windows as policy_windows
 from smetslab.units import EUI64
 
-__all__ = ["SiteConfig", "install_code"]
+__all__ = ["SiteConfig", "install_code", "METER_NAME", "IHD_EUI"]
+
+METER_NAME = {Fuel.ELECTRICITY: "ESME", Fuel.GAS: "GSME"}
+"""Engine device names of the meters."""
+IHD_EUI = EUI64("00DB1234567890B0")
+"""The premises' in-home display."""
 
 
 @dataclass(frozen=True)

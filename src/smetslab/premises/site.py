@@ -35,7 +35,6 @@ integration of route availability, so they survive a snapshot/restore.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 from collections.abc import Callable
 from typing import Any, Literal
@@ -56,7 +55,6 @@ from smetslab.devices.han import (
     GBCSOut,
     HANFrameOut,
     HANJoined,
-    LocalPairing,
     MeterReport,
     ReplayRule,
     Via,
@@ -69,7 +67,6 @@ from smetslab.gbcs.keystore import KeyId, KeyUsage
 from smetslab.policy import options as policy_options
 from smetslab.policy import routes as policy_routes
 from smetslab.policy import wan as policy_wan
-from smetslab.policy import windows as policy_windows
 from smetslab.premises import measures
 from smetslab.premises.actors import DCC, Consumer, HomeView, Plan, Route, SupplierHeadEnd, utrn_value
 from smetslab.premises.attackers import (
@@ -79,10 +76,11 @@ from smetslab.premises.attackers import (
     relay_verdict,
 )
 from smetslab.premises.attacking import AttackDriver
-from smetslab.premises.book import Book, Job, Joiner, Later, Visit
+from smetslab.premises.book import Book, Joiner, Later, Visit
 from smetslab.premises.clock import PUBLISH_PRIORITY, MeterClock, next_on_grid
-from smetslab.premises.config import SiteConfig, install_code
+from smetslab.premises.config import IHD_EUI, METER_NAME, SiteConfig, install_code
 from smetslab.premises.engine import Engine, HANMedium, Priority
+from smetslab.premises.pairing import Pairing
 from smetslab.premises.snapshot import SNAPSHOT_VERSION, Snapshotter, restore
 from smetslab.units import EUI64, SimTime
 
@@ -91,7 +89,7 @@ __all__ = ["SiteConfig", "Site", "COUNTER_NAMES", "UTRNRoute", "SNAPSHOT_VERSION
 UTRNRoute = Literal["wan", "relay", "phone_app", "ppmid", "meter_keypad", "sms"]
 _UTRN_ROUTES = ("wan", "relay", "phone_app", "ppmid", "meter_keypad", "sms")
 _FUELS = {"electricity": Fuel.ELECTRICITY, "gas": Fuel.GAS}
-_METER_NAME = {Fuel.ELECTRICITY: "ESME", Fuel.GAS: "GSME"}
+_METER_NAME = METER_NAME
 _METERS = (DeviceType.ESME, DeviceType.GSME)
 
 COUNTER_NAMES = (
@@ -107,7 +105,7 @@ COUNTER_NAMES = (
 """What ``Site.counters()`` returns (docs/emulator.md defines each)."""
 
 
-_IHD_EUI = EUI64("00DB1234567890B0")
+_IHD_EUI = IHD_EUI
 _HHT_BASE = int("00DB1234567890C0", 16)
 _PPMID_BASE = int("00DB12345678A400", 16)  # replacement PPMID n has EUI _PPMID_BASE + n
 
@@ -192,6 +190,7 @@ class Site:
         # The meters' tick and the GSME's wake-up run on their grids too, but only where something is
         # due (closed form, ``premises.clock``): a tick that would change nothing is
         # not run, so a quiet year costs its events, not 8,760 ticks.
+        self.pairing = Pairing(self)
         self.attacks = AttackDriver(self)
         self.clock = self.clock_class(self)
         eng.after_action(self.clock.after_action)
@@ -282,7 +281,7 @@ class Site:
     def engineer_visit(self, at: float, *, duration_s: float = 7200.0) -> None:
         """An engineer with an HHT: power-cycles the hub, joins through the window and pairs the PPMID
         with DCC commands for local delivery (bringing a PPMID if the customer's is broken)."""
-        self.engine.schedule(at, lambda: self._engineer(duration_s))
+        self.engine.schedule(at, lambda: self.pairing.engineer(duration_s))
 
     def attacker(self, at: float, *, kind: str, credentials: bool = False, duration_s: float = 3600,
                  rate_per_hour: float = 60, delay_s: float = 3600) -> None:
@@ -526,7 +525,7 @@ class Site:
                 for job in list(self.book.jobs.values()):
                     if job.transport == "WAN" and job.stage == "wait_join" and \
                             self.dcc.joined(self.engine.devices[job.ppmid].eui or EUI64(bytes(8))):
-                        self._job_joins(job)
+                        self.pairing.job_joins(job)
         else:
             self.supplier.receive(frame.wire)
 
@@ -710,7 +709,7 @@ class Site:
             self._count("rogue_joins")
             self.book.rogue_in.append(str(ev.eui))
             if ev.via == "LOCAL" and ev.device_type is DeviceType.PPMID:
-                self._local_pair(None, ev.eui)  # the hub cannot tell a rogue from the customer's PPMID
+                self.pairing.local_pair(None, ev.eui)  # the hub cannot tell a rogue from the customer's PPMID
             return
         if ev.via != "REJOIN":
             self._count("legit_joins")
@@ -732,10 +731,10 @@ class Site:
                 self._count("local_pairings")
                 if name == self.book.spare:
                     self.book.spare_registered = False  # used up: the next spare waits for the WAN
-                self._local_pair(name, ev.eui)
+                self.pairing.local_pair(name, ev.eui)
             job = self.book.jobs.get(name)
             if job is not None and job.transport == "LOCAL" and job.stage == "wait_join":
-                self._soon(lambda: self._job_joins(job))
+                self._soon(lambda: self.pairing.job_joins(job))
 
     def _ev_local_join_refused(self, src: str, ev: C.LocalJoinRefused) -> None:
         name = self.engine.device_named(ev.eui)
@@ -744,9 +743,9 @@ class Site:
         if not is_rogue(ev.eui) and ev.reason is C.JoinRefusal.DEVICE_LOG_FULL:
             self._count("dos_blocked_joins")
         if self._role(name) is DeviceType.HHT:
-            self._soon(lambda: self._hht_refused(name, ev.reason))
+            self._soon(lambda: self.pairing.hht_refused(name, ev.reason))
         elif name in self.book.joiners:
-            self._soon(lambda: self._joiner_refused(name, ev.reason))
+            self._soon(lambda: self.pairing.joiner_refused(name, ev.reason))
 
     def _ev_device_log_changed(self, src: str, ev: C.DeviceLogChanged) -> None:
         assert self.book.hub_port is not None
@@ -772,10 +771,10 @@ class Site:
         self._count("commands_relayed")
 
     def _ev_hht_join_requested(self, src: str, ev: H.LocalJoinRequested) -> None:
-        self._soon(lambda: self._hht_join(src, ev))
+        self._soon(lambda: self.pairing.hht_join(src, ev))
 
     def _ev_hht_joined(self, src: str, ev: H.HHTJoined) -> None:
-        self._soon(lambda: self._visit_joined(src))
+        self._soon(lambda: self.pairing.visit_joined(src))
 
     def _ev_top_up(self, src: str, ev: Any) -> None:
         if isinstance(ev, pp.TopUpAccepted):
@@ -826,8 +825,8 @@ class Site:
             self._later(now + 60.0, "deliver", hht, H.StartLocalJoin())
             self._later(now + 7200.0, "_visit_end", hht)
         if ppmid and first is not None:
-            self._request_pairing(first)
-        self._maybe_preauthorise()
+            self.pairing.request_pairing(first)
+        self.pairing.maybe_preauthorise()
         if ppmid and first is not None and not wan:
             self._later(now + 900.0, "_start_local_pairing", first, True)
         self._track()
@@ -840,7 +839,7 @@ class Site:
         if up:
             self.book.mesh_up = False
             self._flush_outbox()
-            self._maybe_preauthorise()
+            self.pairing.maybe_preauthorise()
         elif self.effect.mesh:
             same = 1 if self.config.mesh_neighbour == "same_supplier" else 0
             other = 1 if self.config.mesh_neighbour == "other_supplier" else 0
@@ -873,7 +872,7 @@ class Site:
             self.book.jobs.pop(old, None)
             self.book.joiners.pop(old, None)
             self._request("CHF", "ccs02", str(old_eui))  # the DCC tidies the device log
-        self._request_pairing(name)
+        self.pairing.request_pairing(name)
         if not self._wan_ok():
             self._start_local_pairing(name, False)
 
@@ -980,251 +979,23 @@ class Site:
             self.engine.deliver(_METER_NAME[fuel], nodes.MeterButton("enable"))
 
     # ==============================================================================================
-    # Pairing: the DCC's way, the local ways, the engineer's way
+    # Pairing and visits (premises.pairing); the agenda names these methods
     # ==============================================================================================
 
-    def _request_pairing(self, name: str) -> None:
-        job = Job(name, "WAN")
-        self.book.jobs[name] = job
-        eui = self.engine.devices[name].eui
-        assert eui is not None
-        self._request("CHF", "ccs01", str(eui), self._state(name).config.install_code.hex())
-        job.stage = "wait_join"
-
-    def _job_joins(self, job: Job) -> None:
-        """The PPMID is on the HAN: the supplier and the DCC send the join commands (CS03A1/A2, CS03C)."""
-        if job.stage != "wait_join" or self.book.jobs.get(job.ppmid) is not job:
-            return
-        job.stage = "joins_sent"
-        ppmid = self.engine.devices[job.ppmid].eui
-        assert ppmid is not None
-        requests: list[tuple[str, EUI64, str, tuple[str, str]]] = []
-        for fuel, meter in self._meters.items():
-            requests.append((_METER_NAME[fuel], meter, "meter_join", (str(meter), str(ppmid))))
-            requests.append((job.ppmid, ppmid, "ppmid_join", (str(ppmid), str(meter))))
-        if job.transport == "WAN":
-            for target, _eui, kind, args in requests:
-                self._request(target, kind, *args)
-        else:  # commands for local delivery, built now and carried by the engineer's HHT
-            self._hht_deliver([(eui, self._build(kind, args)) for _t, eui, kind, args in requests])
-
-    def _local_pair(self, name: str | None, eui: EUI64) -> None:
-        """After a local join the hub pairs the PPMID and the meters (our model of the options)."""
-        for fuel, meter in self._meters.items():
-            kind = self._device_types[meter]
-            self._han(self.han.hub, _METER_NAME[fuel], LocalPairing(eui, DeviceType.PPMID))
-            if name is not None:
-                self._soon(functools.partial(self.han.send, self.han.hub, name, LocalPairing(meter, kind)))
-
-    def _local_plan(self, name: str, at_install: bool) -> list[str]:
-        cfg, eff = self.config, self.effect
-        # At an install the hub is new and the installer is at it (as in the fleet model). Its firmware is
-        # ``firmware_ok``, the flag the hub's own join rules follow: a new hub has the option's firmware in
-        # the fleet model, and the parity adapter sets the flag so for a no-WAN install.
-        preregistered = self.book.spare_registered and self.book.spare == name
-        return [m for m in policy_options.LOCAL_PAIRING_MECHANISMS if m in eff.local_pairing and bool(
-            policy_routes.local_pairing_possible(m, firmware_ok=cfg.firmware_ok,
-                                                 new_hub=cfg.new_hub or at_install,
-                                                 hub_reachable=cfg.hub_in_reach or at_install,
-                                                 preregistered=preregistered))]
+    def _visit_end(self, hht: str) -> None:
+        self.pairing.visit_end(hht)
 
     def _start_local_pairing(self, name: str, at_install: bool) -> None:
-        state = self._state(name)
-        if state.status is not P.PPMIDStatus.UNJOINED or self._wan_ok():
-            return
-        plan = self._local_plan(name, at_install)
-        if not plan:
-            self._note("Consumer", "LocalPairingImpossible", ppmid=name, options=self.config.options)
-            return
-        if not all(C.is_joined(self.chf_state(), eui) for eui in self._meters.values()):
-            # The installer pairs the PPMID after the meters are on the HAN: the hub pairs a local joiner with
-            # the meters it has (``_local_pair``), and under alternating_windows the meters join only in the
-            # window the installer's HHT waits for too (the two used to collide there: finding 4 of
-            # docs/parity.md). The last meter's join resumes it (``_ev_device_joined``).
-            self.book.waits_for_meters = name
-            self._note("Site", "LocalPairingDeferred", ppmid=name, reason="METERS_NOT_JOINED")
-            return
-        # The PPMID in joining mode tries first (a window may be open already); then the consumer works
-        # through the mechanisms the option gives.
-        self.book.joiners[name] = Joiner(name, ["try", *plan])
-        self._joiner_step(name)
+        self.pairing.start_local_pairing(name, at_install)
 
     def _joiner_step(self, name: str) -> None:
-        """Do what the next mechanism needs (press, power-cycle, wait for a window), then try."""
-        j = self.book.joiners.get(name)
-        if j is None:
-            return
-        mech = j.plan[0]
-        if mech == "button":
-            self.engine.deliver("CHF", C.PressHubButton())
-            self._joiner_try(name)
-        elif mech == "power_cycle":
-            self.engine.deliver("CHF", C.PowerCycle())
-            self._later(self.engine.now + 60.0, "_joiner_try", name)
-        elif mech == "alternating":
-            policy = self._join_policy()
-            at = float(policy_windows.next_alternating_window_s(float(self.engine.now),
-                                                                policy.alternating_windows_per_day,
-                                                                policy.alternating_window_s))
-            self._later(max(at, float(self.engine.now)) + 1.0, "_joiner_try", name)
-        else:  # try, standing, preauth, manual: just try
-            self._joiner_try(name)
+        self.pairing.joiner_step(name)
 
     def _joiner_try(self, name: str) -> None:
-        if name not in self.book.joiners or self._wan_ok():
-            self.book.joiners.pop(name, None)
-            return
-        state = self._state(name)
-        if state.status is not P.PPMIDStatus.UNJOINED:
-            self.book.joiners.pop(name, None)
-            return
-        if not self._local_join(state.config.eui, DeviceType.PPMID, state.config.install_code, True):
-            self._joiner_refused(name, None)
-
-    def _joiner_refused(self, name: str, reason: C.JoinRefusal | None) -> None:
-        """``reason`` None: turned away because the hub was busy with another key establishment."""
-        j = self.book.joiners.get(name)
-        if j is None:
-            return
-        after_busy, j.busy = j.busy, reason is None
-        busy = reason is None or reason is C.JoinRefusal.DEVICE_LOG_FULL
-        if busy and j.retries < self.config.max_join_retries:
-            j.retries += 1
-            if reason is None and not after_busy:
-                # The key establishment that turned it away is over within cbke_s: try again then, while the
-                # window it found open still is (join_retry_s later a 5-minute alternating window is gone).
-                # Busy again, something hogs the hub (a flood): back to the consumer's join_retry_s.
-                self._later(self.engine.now + self.config.cbke_s, "_joiner_try", name)
-            else:
-                self._later(self.engine.now + self.config.join_retry_s, "_joiner_step", name)
-            return
-        if reason is C.JoinRefusal.WINDOW_CLOSED and len(j.plan) > 1:
-            j.plan.pop(0)
-            self._soon(lambda: self._joiner_step(name))
-            return
-        self.book.joiners.pop(name, None)
-        self._note("Consumer", "LocalPairingFailed", ppmid=name, reason="HUB_BUSY" if reason is None else reason.name)
-
-    def _local_join(self, eui: EUI64, device_type: DeviceType, install_code: bytes, cbke_valid: bool, *,
-                    by_attacker: bool = False) -> bool:
-        """A local join attempt at the hub. False if the hub was busy with another key establishment."""
-        now = float(self.engine.now)
-        chf = self.chf_state()
-        preregistered = (eui, bytes(install_code)) in chf.preauthorised
-        listening = C.local_join_window_open(chf, device_type, now, preregistered)
-        if listening and now < self.book.hub_busy_until:
-            self._note("CHF", "LocalJoinBlocked", eui=eui, reason="HUB_BUSY")
-            if not by_attacker and self.book.hub_busy_by_attacker:
-                self._count("dos_blocked_joins")  # an attack's doing; the installer's own HHT is no DoS
-            return False
-        if listening:
-            self.book.hub_busy_until = now + self.config.cbke_s
-            self.book.hub_busy_by_attacker = by_attacker
-        self.engine.deliver("CHF", C.LocalJoinRequest(eui, device_type, install_code, cbke_valid))
-        return True
-
-    def _maybe_preauthorise(self) -> None:
-        """firmware_preauth: while the WAN is up, the supplier pre-registers the next spare PPMID."""
-        if "preauth" not in self._hub_mechanisms() or self.book.spare_registered or not self._wan_ok():
-            return  # (a hub without the firmware has nothing to pre-register a spare with)
-        n = len(self.book.ppmids) + 1
-        name = "PPMID" if n == 1 else f"PPMID-{n}"
-        eui = self._ppmid_eui(n)
-        # No GBCS message exists for this hypothetical firmware feature: a typed input over the WAN.
-        self.engine.deliver("CHF", C.PreauthoriseDevice(eui, install_code(self.config.seed, eui)))
-        self.book.spare, self.book.spare_registered = name, True
-
-    # -- the installer's / engineer's HHT ---------------------------------------------------------------
-
-    def _engineer(self, duration_s: float) -> None:
-        if self.book.visit is not None:
-            return
-        self._count("engineer_visits")
-        now = float(self.engine.now)
-        state = self.ppmid_state()
-        if state is None or state.status is P.PPMIDStatus.BROKEN:
-            self._new_ppmid()  # the engineer brings one
-        hht = self._new_hht()
-        self.book.visit = Visit("engineer", hht, now + duration_s)
-        self._note("Site", "EngineerArrived", hht=hht)
-        self.engine.deliver("CHF", C.PowerCycle())  # reboot the hub: opens the 60-minute window
-        self._later(now + 60.0, "deliver", hht, H.StartLocalJoin())
-        self._later(now + duration_s, "_visit_end", hht)
-
-    def _hht_join(self, hht: str, ev: H.LocalJoinRequested) -> None:
-        if self._local_join(ev.eui, DeviceType.HHT, ev.install_code, ev.cbke_certificate_valid):
-            return
-        # Turned away by a hub busy with another key establishment (a PPMID pairing in the same window, a
-        # flood): the installer tries again once it is over, then, busy again, every join_retry_s.
-        self.engine.deliver(hht, H.LocalJoinFailed("HUB_BUSY"))
-        visit = self.book.visit
-        if visit is None or visit.hht != hht:
-            return
-        at = float(self.engine.now) + (self.config.join_retry_s if visit.busy else self.config.cbke_s)
-        visit.busy = True
-        if at < visit.until:
-            self._later(at, "_hht_retry", hht)
+        self.pairing.joiner_try(name)
 
     def _hht_retry(self, hht: str) -> None:
-        visit = self.book.visit
-        if visit is not None and visit.hht == hht:
-            self.engine.deliver(hht, H.StartLocalJoin())
-
-    def _hht_refused(self, hht: str, reason: C.JoinRefusal) -> None:
-        self.engine.deliver(hht, H.LocalJoinFailed(reason.name))
-        visit = self.book.visit
-        if visit is None or visit.hht != hht:
-            return
-        visit.busy = False
-        if reason is not C.JoinRefusal.WINDOW_CLOSED:
-            return
-        if "alternating" in self._hub_mechanisms():  # the power-on hour is replaced: wait for a window
-            policy = self._join_policy()
-            at = float(policy_windows.next_alternating_window_s(float(self.engine.now),
-                                                                policy.alternating_windows_per_day,
-                                                                policy.alternating_window_s)) + 1.0
-            visit.until = max(visit.until, at + 7200.0)
-            self._later(at, "deliver", hht, H.StartLocalJoin())
-            self._later(at + 7200.0, "_visit_end", hht)
-
-    def _visit_joined(self, hht: str) -> None:
-        visit = self.book.visit
-        if visit is None or visit.hht != hht:
-            return
-        if visit.purpose == "install":
-            # DCC commands for local delivery: the meters and the IHD into the device log.
-            self._hht_deliver([(self.hub_eui, self.dcc.ccs01(eui, install_code(self.config.seed, eui),
-                                                             self.config.join_timeout_min))
-                               for eui in [*self._meters.values(), _IHD_EUI]])
-        else:
-            name = self.book.ppmid
-            if name is not None and not self._ppmid_paired():
-                job = Job(name, "LOCAL", "wait_join")
-                self.book.jobs[name] = job
-                state = self._state(name)
-                if state.status is P.PPMIDStatus.UNJOINED:
-                    self._hht_deliver([(self.hub_eui, self.dcc.ccs01(state.config.eui, state.config.install_code,
-                                                                     self.config.join_timeout_min))])
-                else:
-                    self._job_joins(job)
-
-    def _hht_deliver(self, commands: list[tuple[EUI64, bytes]]) -> None:
-        visit = self.book.visit
-        if visit is None:
-            return
-        for eui, wire in commands:
-            target = self.engine.device_named(eui)
-            if target is not None:
-                self._capture(target, wire)
-        self.engine.deliver(visit.hht, H.LoadCommands(tuple(commands)))
-        self.engine.deliver(visit.hht, H.DeliverCommands())
-
-    def _visit_end(self, hht: str) -> None:
-        visit = self.book.visit
-        if visit is None or visit.hht != hht or self.engine.now < visit.until:
-            return
-        self.engine.deliver(hht, H.Leave())
-        self.book.visit = None
+        self.pairing.hht_retry(hht)
 
     # ==============================================================================================
     # Periodic: meters, displays, consumer, route tracking
@@ -1305,7 +1076,7 @@ class Site:
         if days is None or since is None or self.book.visit is not None:
             return
         if float(self.engine.now) - since >= days * 86_400.0:
-            self._engineer(7200.0)
+            self.pairing.engineer(7200.0)
 
     def _consumer_check(self) -> None:
         wan, phone, relay, ppmid, keypad = self._routes_now()
