@@ -3,8 +3,12 @@ DCC, the supplier's head-end, a consumer and attackers, exchanging real GBCS byt
 
 Theory of operation
 -------------------
-``Site`` wires the pure device machines (``smetslab.devices``) and the meters' GBCS application
-layer (``devices.nodes``) onto one seeded ``Engine``. The timeline methods (``install``,
+``Site`` is the façade: it wires the pure device machines (``smetslab.devices``) and the meters' GBCS
+application layer (``devices.nodes``) onto one seeded ``Engine``, routes what they emit, and hands each
+other job to a collaborator with one job: ``premises.config`` (the settings, declared once),
+``premises.book`` (what a snapshot keeps), ``premises.clock`` (ticks and wake-ups only where due),
+``premises.pairing`` (PPMID pairing and HHT visits), ``premises.attacking`` (the attacks),
+``premises.measures`` (closed-form counters) and ``premises.snapshot`` (snapshot and restore). The timeline methods (``install``,
 ``wan_lost``, ``replacement_ppmid_arrives``, ``issue_utrn``, ``attacker``, ...) only *schedule*
 actions; ``run(until)`` plays them. Everything a device emits is logged by the engine and seen by one
 hook, ``Site._on_event``, which routes it: HAN frames over ``HANMedium`` (frames for the sleepy GSME
