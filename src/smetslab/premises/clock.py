@@ -4,7 +4,8 @@
 Theory of operation
 -------------------
 A tick changes nothing unless (a) something happened since the last one (anything logged, or any action
-other than a periodic one): then the next grid point runs, as before; or (b) time alone changes
+other than a periodic one, unless all it logged was the displays' reports): then the next grid point
+runs, as before; or (b) time alone changes
 something: a meter crosses a threshold or recovers debt at midnight (``prepayment.next_due_s``, closed
 form), a consumer's pending top-up expires, an engineer falls due. A wake-up does nothing unless the GPF
 holds frames for the GSME. Both next times are in the book (``tick_at``, ``wake_at``), so a snapshot
@@ -31,6 +32,13 @@ WAKE_PRIORITY = int(Priority.TICK) + 1
 """Priorities of the periodic series at a shared instant: displays are published (each meter reports its
 balance as of now), then the meters' tick, then the GSME's wake-up (the order a fresh premises with the
 default intervals has always had)."""
+
+
+DISPLAY_ONLY = frozenset({"ReportPublished", "MirrorUpdated", "MirrorPublished", "DisplayUpdated",
+                          "FrameDelivered", "HANFrameOut"})
+"""Log records of the displays' reports (a meter or the GPF publishing, the HAN carrying it, a display
+showing it): nothing a tick reads changes with them. A meter that crossed a threshold while publishing
+logs its alerts too, and that is activity."""
 
 
 class MeterClock:
@@ -85,12 +93,18 @@ class MeterClock:
             self.want("tick", max(self.grid(due, self.site.config.tick_s, include_now=True),
                                    self.grid(now, self.site.config.tick_s, include_now=False)))
 
-    def after_action(self, priority: int, logged: bool) -> None:
+    def after_action(self, priority: int, first: int) -> None:
+        """After each action (``Engine.after_action``): ``first`` is the index of its first log record."""
         quiet, self.quiet = self.quiet, False
         now = float(self.site.engine.now)
+        records = self.site.engine.log.records
+        if len(records) > first:
+            # Something happened, unless all it did was show the meters' reports: the displays are read by
+            # no tick (the consumer looks at the meters themselves), so a display update wakes no meter.
+            quiet = all(r.event in DISPLAY_ONLY for r in records[first:])
         # A grid point runs at most once: what happens later in the same instant (a delivery the tick or
         # the wake-up caused, at an earlier priority) waits for the next one, as it did with a fixed series.
-        if logged or not quiet:
+        if not quiet:
             self.want("tick", self.grid(now, self.site.config.tick_s,
                                           include_now=priority < Priority.TICK and self._ticked_at != now))
         gpf = self.site.engine.devices.get("GPF")

@@ -203,7 +203,7 @@ class EventLog:
 
 Step = Callable[[Any, Any, SimTime], tuple[Any, Sequence[Any]]]
 EventHook = Callable[["Engine", "DeviceActor", Any], None]
-ActionHook = Callable[[int, bool], None]
+ActionHook = Callable[[int, int], None]
 
 
 @dataclasses.dataclass(slots=True)
@@ -263,8 +263,9 @@ class Engine:
         return events
 
     def after_action(self, hook: ActionHook) -> None:
-        """Call ``hook(priority, logged)`` after every action the queue runs: its priority, and whether
-        the log grew while it ran (how the premises learns that something happened, see ``Site``)."""
+        """Call ``hook(priority, first)`` after every action the queue runs: its priority, and the index of
+        the first log record it wrote (``len(log)`` if none): how the premises learns what happened
+        (``premises.clock``)."""
         self._after.append(hook)
 
     # -- scheduling -----------------------------------------------------------------------------
@@ -318,9 +319,8 @@ class Engine:
             return True
         n = len(self.log.records)
         action()
-        logged = len(self.log.records) != n
         for hook in self._after:
-            hook(prio, logged)
+            hook(prio, n)
         return True
 
     def run(self, until: float) -> None:
