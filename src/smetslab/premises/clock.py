@@ -10,7 +10,7 @@ something: a meter crosses a threshold or recovers debt at midnight (``prepaymen
 form), a consumer's pending top-up expires, an engineer falls due. A wake-up does nothing unless the GPF
 holds frames for the GSME. Both next times are in the book (``tick_at``, ``wake_at``), so a snapshot
 keeps them; a skipped tick is one that would have been a no-op, so the event log is the one an hourly
-tick gives (``tests/premises/test_closed_form.py``). Each grid point runs at most once.
+tick gives (``tests/premises/test_wake_when_due.py``). Each grid point runs at most once.
 """
 
 from __future__ import annotations
