@@ -100,7 +100,7 @@ class Pairing:
             # The installer pairs the PPMID after the meters are on the HAN: the hub pairs a local joiner with
             # the meters it has (``_local_pair``), and under alternating_windows the meters join only in the
             # window the installer's HHT waits for too (the two used to collide there: finding 4 of
-            # docs/parity.md). The last meter's join resumes it (``_ev_device_joined``).
+            # docs/parity.md). The last meter's join resumes it (``EventRouter.on_device_joined``).
             self.site.book.waits_for_meters = name
             self.site._note("Site", "LocalPairingDeferred", ppmid=name, reason="METERS_NOT_JOINED")
             return

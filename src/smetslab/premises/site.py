@@ -6,12 +6,12 @@ Theory of operation
 ``Site`` is the façade: it wires the pure device machines (``smetslab.devices``) and the meters' GBCS
 application layer (``devices.nodes``) onto one seeded ``Engine``, routes what they emit, and hands each
 other job to a collaborator with one job: ``premises.config`` (the settings, declared once),
-``premises.book`` (what a snapshot keeps), ``premises.clock`` (ticks and wake-ups only where due),
+``premises.book`` (what a snapshot keeps), ``premises.routing`` (the event hook), ``premises.clock`` (ticks and wake-ups only where due),
 ``premises.pairing`` (PPMID pairing and HHT visits), ``premises.attacking`` (the attacks),
 ``premises.measures`` (closed-form counters) and ``premises.snapshot`` (snapshot and restore). The timeline methods (``install``,
 ``wan_lost``, ``replacement_ppmid_arrives``, ``issue_utrn``, ``attacker``, ...) only *schedule*
 actions; ``run(until)`` plays them. Everything a device emits is logged by the engine and seen by one
-hook, ``Site._on_event``, which routes it: HAN frames over ``HANMedium`` (frames for the sleepy GSME
+hook, ``premises.routing.EventRouter``, which routes it: HAN frames over ``HANMedium`` (frames for the sleepy GSME
 through the GPF and the hub's queue), GBCS replies and alerts up the WAN to the DCC (or back through
 the Wi-Fi PPMID, or to the installer's HHT), CHF join events to the joining devices. The hook never
 steps a device itself; it schedules, so deliveries are never re-entrant.
@@ -56,10 +56,6 @@ from smetslab.devices.han import (
     DeviceType,
     Fuel,
     GBCSFrame,
-    GBCSOut,
-    HANFrameOut,
-    HANJoined,
-    MeterReport,
     ReplayRule,
     Via,
     gbcs_frame,
@@ -76,7 +72,6 @@ from smetslab.premises.actors import DCC, Consumer, HomeView, Plan, Route, Suppl
 from smetslab.premises.attackers import (
     Attack,
     RelayVerdict,
-    is_rogue,
     relay_verdict,
 )
 from smetslab.premises.attacking import AttackDriver
@@ -85,6 +80,7 @@ from smetslab.premises.clock import PUBLISH_PRIORITY, MeterClock, next_on_grid
 from smetslab.premises.config import IHD_EUI, METER_NAME, SiteConfig, install_code
 from smetslab.premises.engine import Engine, HANMedium, Priority
 from smetslab.premises.pairing import Pairing
+from smetslab.premises.routing import EventRouter
 from smetslab.premises.snapshot import SNAPSHOT_VERSION, Snapshotter, restore
 from smetslab.units import EUI64, SimTime
 
@@ -185,7 +181,8 @@ class Site:
         self.dcc = DCC(self.keystore, acb=self.acb, supplier=self.supplier_eui, hub=self.hub_eui)
         self.consumer = Consumer(config.consumer_tops_up_below_pence, config.top_up_pence)
         self._new_ppmid()  # the customer's first PPMID (paired at install, or not)
-        eng.on_event(self._on_event)
+        self.router = EventRouter(self)
+        eng.on_event(self.router.on_event)
         # Periodic series on a fixed grid (k * interval from t = 0), so a restored premises keeps the
         # original's times; each has its own priority, so at an instant they share (every midnight, by
         # default) they run in one fixed order - displays, meters, the GSME's wake-up - that does not
@@ -636,178 +633,6 @@ class Site:
             self._up("CHF", reply)
 
     # ==============================================================================================
-    # The hook: route what devices emit
-    # ==============================================================================================
-
-    def _on_event(self, engine: Engine, actor: Any, ev: Any) -> None:
-        name = actor.name
-        handler = _HOOKS.get(type(ev))
-        if handler is not None:
-            handler(self, name, ev)
-
-    def _ev_han_frame(self, src: str, ev: HANFrameOut) -> None:
-        dst = self.engine.device_named(ev.to)
-        if dst is None:
-            self._note("HAN", "FrameDropped", src=src, frame=type(ev.frame).__name__, reason="NO_SUCH_DEVICE")
-            return
-        if dst == "CHF":
-            if isinstance(ev.frame, GBCSFrame) and self.han.on_han(src):
-                frame = ev.frame
-                self._soon(lambda: self._hub_in(frame))
-            return
-        if dst == "GPF":
-            if isinstance(ev.frame, MeterReport):
-                report = ev.frame
-                self._soon(lambda: self.engine.deliver("GPF", G.GSMEReported(report)))
-            return
-        if src == "GPF":
-            self._han(self.han.hub, dst, ev.frame, through_gpf=False)
-        else:
-            self._han(src, dst, ev.frame)
-
-    def _ev_gbcs_out(self, src: str, ev: GBCSOut) -> None:
-        via = ev.frame.via
-        if via is Via.WAN:
-            self._up(src, ev.frame)
-        elif via is Via.RELAY:
-            if self._role(src) is DeviceType.PPMID:
-                self._wifi_up(ev.frame)
-            elif self.book.ppmid is not None:
-                self._han(src, self.book.ppmid, ev.frame)
-        elif via is Via.LOCAL:
-            if self._role(src) is DeviceType.HHT:
-                frame = ev.frame
-                self._soon(lambda: self._dcc_in(frame))  # the installer takes the replies back to the DCC
-            elif self.book.visit is not None:
-                self._han(src, self.book.visit.hht, ev.frame)
-        else:
-            dst = self.engine.device_named(ev.to)
-            if dst is not None:
-                self._han(src, dst, ev.frame)
-
-    def _ev_device_added(self, src: str, ev: C.DeviceAdded) -> None:
-        if ev.added_by is not C.AddedBy.DCC:
-            return
-        name = self.engine.device_named(ev.eui)
-        role = None if name is None else self._role(name)
-        if name is None or role is DeviceType.HHT:
-            return
-        state = self._state(name)
-        if role is DeviceType.PPMID and state.status is P.PPMIDStatus.BROKEN:
-            return
-        if role is DeviceType.PPMID:
-            code = state.config.install_code
-        elif role is DeviceType.TYPE2:
-            code = state.install_code
-        else:
-            code = install_code(self.config.seed, ev.eui)
-        key = C.install_code_link_key(code)
-        self._later(self.engine.now + self.config.join_delay_s, "deliver", "CHF", C.JoinRequest(ev.eui, key))
-
-    def _ev_device_add_refused(self, src: str, ev: C.DeviceAddRefused) -> None:
-        if ev.reason is C.JoinRefusal.DEVICE_LOG_FULL and not is_rogue(ev.eui):
-            self._count("dos_blocked_joins")
-
-    def _ev_device_joined(self, src: str, ev: C.DeviceJoined) -> None:
-        if is_rogue(ev.eui) or str(ev.eui) in self.book.clones:
-            self._count("rogue_joins")
-            self.book.rogue_in.append(str(ev.eui))
-            if ev.via == "LOCAL" and ev.device_type is DeviceType.PPMID:
-                self.pairing.local_pair(None, ev.eui)  # the hub cannot tell a rogue from the customer's PPMID
-            return
-        if ev.via != "REJOIN":
-            self._count("legit_joins")
-        name = self.engine.device_named(ev.eui)
-        if name is None:
-            return
-        waiting = self.book.waits_for_meters
-        if waiting is not None and ev.eui in self._meters.values() and \
-                all(C.is_joined(self.chf_state(), eui) for eui in self._meters.values()):
-            self.book.waits_for_meters = None
-            self._soon(lambda: self._start_local_pairing(waiting, True))
-        role = self._role(name)
-        if role in (DeviceType.PPMID, DeviceType.TYPE2, DeviceType.HHT):
-            key = ev.tc_link_key
-            self._soon(lambda: self.engine.deliver(name, HANJoined(key)))
-        if role is DeviceType.PPMID:
-            self.book.joiners.pop(name, None)
-            if ev.via == "LOCAL":
-                self._count("local_pairings")
-                if name == self.book.spare:
-                    self.book.spare_registered = False  # used up: the next spare waits for the WAN
-                self.pairing.local_pair(name, ev.eui)
-            job = self.book.jobs.get(name)
-            if job is not None and job.transport == "LOCAL" and job.stage == "wait_join":
-                self._soon(lambda: self.pairing.job_joins(job))
-
-    def _ev_local_join_refused(self, src: str, ev: C.LocalJoinRefused) -> None:
-        name = self.engine.device_named(ev.eui)
-        if name is None:
-            return
-        if not is_rogue(ev.eui) and ev.reason is C.JoinRefusal.DEVICE_LOG_FULL:
-            self._count("dos_blocked_joins")
-        if self._role(name) is DeviceType.HHT:
-            self._soon(lambda: self.pairing.hht_refused(name, ev.reason))
-        elif name in self.book.joiners:
-            self._soon(lambda: self.pairing.joiner_refused(name, ev.reason))
-
-    def _ev_device_log_changed(self, src: str, ev: C.DeviceLogChanged) -> None:
-        assert self.book.hub_port is not None
-        self.book.hub_port, wire = nodes.cs14_alert(self.book.hub_port, ev, self.chf_state(), self.keystore,
-                                                    float(self.engine.now))
-        self._up("CHF", gbcs_frame(wire, Via.WAN))
-
-    def _ev_powered(self, src: str, ev: Any) -> None:
-        if isinstance(ev, C.PoweredOn):
-            self.book.power_ons.append(float(ev.powered_on_at))
-        elif "GPF" in self.engine.devices:
-            self._soon(lambda: self.engine.deliver("GPF", G.HubPoweredOff()))  # its queue is volatile
-        self._track()
-
-    def _ev_button(self, src: str, ev: C.HubButtonPressed) -> None:
-        self.book.presses.append(float(self.engine.now))
-
-    def _ev_ppmid_change(self, src: str, ev: Any) -> None:
-        if src == self.book.ppmid:
-            self._track()
-
-    def _ev_relayed(self, src: str, ev: P.CommandRelayed) -> None:
-        self._count("commands_relayed")
-
-    def _ev_hht_join_requested(self, src: str, ev: H.LocalJoinRequested) -> None:
-        self._soon(lambda: self.pairing.hht_join(src, ev))
-
-    def _ev_hht_joined(self, src: str, ev: H.HHTJoined) -> None:
-        self._soon(lambda: self.pairing.visit_joined(src))
-
-    def _ev_top_up(self, src: str, ev: Any) -> None:
-        if isinstance(ev, pp.TopUpAccepted):
-            self._count("topups_accepted")
-            self._count("topups_credited_pence", ev.value_pence)
-            fuel = Fuel.ELECTRICITY if src == "ESME" else Fuel.GAS
-            self.book.pending.pop(fuel.value, None)
-        else:
-            self._count("topups_rejected")
-            if ev.reason.name in ("DUPLICATE", "STALE_COUNTER"):
-                self._count("duplicate_utrns_rejected")
-                self._count("replays_rejected")
-            elif ev.reason.name == "NOT_AUTHENTIC":
-                self._count("forged_rejected")
-
-    def _ev_command_rejected(self, src: str, ev: nodes.CommandRejected) -> None:
-        self._count("commands_rejected")
-        if ev.reason.name == "NOT_AUTHENTIC":
-            self._count("forged_rejected")
-        elif ev.reason.name == "REPLAYED":
-            self._count("replays_rejected")
-
-    def _ev_command_accepted(self, src: str, ev: nodes.CommandAccepted) -> None:
-        self._count("commands_accepted")
-
-    def _ev_ec(self, src: str, ev: pp.EmergencyCreditActivated) -> None:
-        self._count("ec_activations")
-
-    # ==============================================================================================
     # Timeline actions
     # ==============================================================================================
 
@@ -1143,30 +968,3 @@ class Site:
 def _table(fuel: Fuel) -> Any:
     from smetslab.devices import esme, gsme
     return esme.TRANSITIONS if fuel is Fuel.ELECTRICITY else gsme.TRANSITIONS
-
-
-_HOOKS: dict[type, Callable[[Site, str, Any], None]] = {
-    HANFrameOut: Site._ev_han_frame,
-    GBCSOut: Site._ev_gbcs_out,
-    C.DeviceAdded: Site._ev_device_added,
-    C.DeviceAddRefused: Site._ev_device_add_refused,
-    C.DeviceJoined: Site._ev_device_joined,
-    C.LocalJoinRefused: Site._ev_local_join_refused,
-    C.DeviceLogChanged: Site._ev_device_log_changed,
-    C.PoweredOn: Site._ev_powered,
-    C.PoweredOff: Site._ev_powered,
-    C.HubButtonPressed: Site._ev_button,
-    P.PairedWithMeter: Site._ev_ppmid_change,
-    P.UnpairedFromMeter: Site._ev_ppmid_change,
-    P.PPMIDBroken: Site._ev_ppmid_change,
-    P.JoinedHAN: Site._ev_ppmid_change,
-    P.CommandRelayed: Site._ev_relayed,
-    H.LocalJoinRequested: Site._ev_hht_join_requested,
-    H.HHTJoined: Site._ev_hht_joined,
-    pp.TopUpAccepted: Site._ev_top_up,
-    pp.TopUpRejected: Site._ev_top_up,
-    nodes.CommandRejected: Site._ev_command_rejected,
-    nodes.CommandAccepted: Site._ev_command_accepted,
-    pp.EmergencyCreditActivated: Site._ev_ec,
-}
-"""Device event type -> the Site's handler (the single routing table of the premises)."""
