@@ -5,7 +5,10 @@ Runs stories on the real ``premises.site.Site`` (real GBCS frames, MACs, signatu
 - a busy built-in story (dual fuel, the consumer tops up whenever credit runs low, the WAN fails
   for a week, the PPMID breaks and a replacement pairs under secmp0037) for ``--days`` days;
 - every example story in examples/stories/ (their own horizons);
-- the busy story again with persistence (``--db``-style, one SQLite transaction per instant).
+- the busy story again with persistence (``--db``-style, one SQLite transaction per instant);
+- long runs, the issue-10 targets: a busy premises-year (the busy story over 365 days), a quiet
+  premises-year and a quiet premises-decade (dual fuel, installed and then left alone: the meters
+  run down their credit, use their emergency credit and self-disconnect; nothing else happens).
 
 Then it profiles the busy story with cProfile, in memory and persistent, and splits the self time by
 module group: persistence (the state codec, JSON and SQLite), GBCS crypto and codecs
@@ -13,7 +16,7 @@ module group: persistence (the state codec, JSON and SQLite), GBCS crypto and co
 (``smetslab.devices``), the premises engine/Site/actors (``smetslab.premises``), the rules
 (``smetslab.policy``) and everything else (Python itself, pydantic, numpy...).
 
-    python bench/premises_bench.py [--days 30] [--repeat 3] [--json]
+    python bench/premises_bench.py [--days 30] [--repeat 3] [--json] [--long-only]
 
 Wall-clock timing lives here, never in the tests.
 """
@@ -31,9 +34,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from smetslab.interfaces.config import load_story
 from smetslab.premises.persistence import PremisesStore
 from smetslab.premises.runner import run_story
-from smetslab.premises.story import Story, load_story, validate_story
+from smetslab.premises.story import Story, validate_story
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "stories"
@@ -57,6 +61,15 @@ def busy_story(days: int) -> Story:
         "premises": {"fuel": "dual", "initial_credit_pence": 1500, "daily_spend_pence": 400,
                      "consumer_tops_up_below_pence": 300},
         "timeline": [s for s in timeline if _day_of(s["at"]) < days],
+    })
+
+
+def quiet_story(days: int) -> Story:
+    """A premises installed and then left alone for ``days`` days (nothing but the meters' own clock)."""
+    return validate_story({
+        "name": f"quiet-{days}d", "seed": 1, "options": "baseline", "horizon": f"{days}d",
+        "premises": {"fuel": "dual"},
+        "timeline": [{"at": 0, "do": "install"}],
     })
 
 
@@ -146,7 +159,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="best of N runs (default 3)")
     ap.add_argument("--top", type=int, default=15, help="profile entries to print (default 15)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--long-only", action="store_true",
+                    help="only the long runs (busy year, quiet year, quiet decade)")
     args = ap.parse_args(argv)
+
+    long_runs = {"busy_year": _timed(busy_story(365), args.repeat),
+                 "quiet_year": _timed(quiet_story(365), args.repeat),
+                 "quiet_decade": _timed(quiet_story(3652), args.repeat)}
+    if args.long_only:
+        if args.json:
+            print(json.dumps(long_runs, indent=1))
+        else:
+            _print_long(long_runs, args.repeat)
+        return 0
 
     busy = busy_story(args.days)
     results = {"busy": _timed(busy, args.repeat),
@@ -159,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         secs = sum(r["seconds"] for r in ex)
         results["examples_total"] = {"stories": len(ex), "days": days, "seconds": secs,
                                      "premises_days_per_s": days / secs}
+    results["long"] = long_runs
     results["profile"] = profile(busy, args.top)
     results["profile_persistent"] = profile(busy, args.top, persist=True)
     if args.json:
@@ -179,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{t['premises_days_per_s']:.1f} premises-days/s")
         for r in ex:
             print(f"  {r['story']:<48} {r['days']:6.1f} d  {r['seconds']:7.3f} s  {r['premises_days_per_s']:8.1f} d/s")
+    _print_long(long_runs, args.repeat)
     p = results["profile"]
     print(f"\nwhere the time goes (cProfile self time, {p['total_self_s']:.2f} s under the profiler):")
     for g, v in p["by_group"].items():
@@ -191,6 +218,13 @@ def main(argv: list[str] | None = None) -> int:
     for g, v in pp["by_group"].items():
         print(f"  {g:<44} {v['self_s']:7.3f} s  {100 * v['share']:5.1f} %")
     return 0
+
+
+def _print_long(long_runs: dict[str, dict[str, Any]], repeat: int) -> None:
+    print(f"\nlong runs, full crypto (best of {repeat}):")
+    for key, r in long_runs.items():
+        print(f"  {key:<14} {r['days']:7.0f} d  {r['seconds']:8.3f} s  {r['premises_days_per_s']:9.1f} d/s  "
+              f"{r['events']} events")
 
 
 if __name__ == "__main__":

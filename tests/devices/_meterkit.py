@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from smetslab.gbcs import _crypto, utrn
+from smetslab.gbcs import crypto, utrn
 from smetslab.gbcs.keystore import Keystore, KeyUsage
 from smetslab.units import EUI64
 
@@ -38,10 +38,10 @@ class Keys:
 
 @cache
 def keys() -> Keys:
-    pp = _crypto.generate_private_key()
-    pp_other = _crypto.generate_private_key()
-    esme_ka = _crypto.generate_private_key()
-    gsme_ka = _crypto.generate_private_key()
+    pp = crypto.generate_private_key()
+    pp_other = crypto.generate_private_key()
+    esme_ka = crypto.generate_private_key()
+    gsme_ka = crypto.generate_private_key()
 
     supplier = Keystore()
     supplier.add(SUPPLIER, KeyUsage.KA, private=pp, prepayment=True)
@@ -51,13 +51,13 @@ def keys() -> Keys:
     other.add(OTHER_SUPPLIER, KeyUsage.KA, private=pp_other, prepayment=True)
     esme = Keystore()
     esme.add(ESME_EUI, KeyUsage.KA, private=esme_ka)
-    esme.add(SUPPLIER, KeyUsage.KA, public=_crypto.public_key_of(pp), prepayment=True)
+    esme.add(SUPPLIER, KeyUsage.KA, public=crypto.public_key_of(pp), prepayment=True)
     gsme = Keystore()
     gsme.add(GSME_EUI, KeyUsage.KA, private=gsme_ka)
-    gsme.add(SUPPLIER, KeyUsage.KA, public=_crypto.public_key_of(pp), prepayment=True)
+    gsme.add(SUPPLIER, KeyUsage.KA, public=crypto.public_key_of(pp), prepayment=True)
     for ks in (supplier, other):
-        ks.add(ESME_EUI, KeyUsage.KA, public=_crypto.public_key_of(esme_ka))
-        ks.add(GSME_EUI, KeyUsage.KA, public=_crypto.public_key_of(gsme_ka))
+        ks.add(ESME_EUI, KeyUsage.KA, public=crypto.public_key_of(esme_ka))
+        ks.add(GSME_EUI, KeyUsage.KA, public=crypto.public_key_of(gsme_ka))
     return Keys(supplier, other, esme, gsme)
 
 

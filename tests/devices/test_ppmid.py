@@ -11,7 +11,7 @@ from _hankit import E, cs03a2, cs03c, flip, keystore, only
 
 from smetslab.devices import Fuel, GBCSFrame, HANFrameOut, HANJoined, LocalPairing, MeterReport, Via
 from smetslab.devices import ppmid as P
-from smetslab.devices._common import (
+from smetslab.devices.han import (
     CommandRefusal,
     DeviceType,
     GBCSOut,

@@ -2,7 +2,7 @@
 
 The three rules the parity tests found missing (docs/parity.md, findings 1-3): the UTRN-only days after an
 engineer's visit, an armed meter that waits for someone to switch it on, and emergency credit that nobody can
-activate in a no-route stretch. ``fleet.parity.situation_draws`` holds exactly one premises and one episode.
+activate in a no-route stretch. ``_parity_adapter.situation_draws`` (tests/) holds exactly one premises and one episode.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import warnings
 
 import pytest
 
+from _parity_adapter import Situation, fleet_outcome
 from smetslab.fleet.model import ModelParams, draw_block, evaluate_option
-from smetslab.fleet.parity import Situation, fleet_outcome
 from smetslab.policy.options import combine
 
 

@@ -87,7 +87,12 @@ def test_chain_verifies_to_the_root(pki_dir: Path) -> None:
     ca = x509.load_pem_x509_certificate((pki_dir / "issuing-ca.pem").read_bytes())
     ca.verify_directly_issued_by(root)
     root.verify_directly_issued_by(root)
-    for pem in pki_dir.glob("????????????????-*.pem"):  # every key certificate, not the CAs
+    pems = sorted(pki_dir.glob("????????????????-*.pem"))  # every key certificate, not the CAs
+    # Not vacuous: the glob finds every certificate the PKI issues - a DS and a KA certificate for each RTDS
+    # device, and the supplier's and the ACB's (counted from the fixture's own inventory, not the glob).
+    assert len(pems) == len([p for p in pki_dir.iterdir() if p.suffix == ".pem"]) - 2  # less root and issuing CA
+    assert {f"{eui}-{kind}.pem" for eui in RTDS_DEVICES for kind in ("ds", "ka")} <= {p.name for p in pems}
+    for pem in pems:
         x509.load_pem_x509_certificate(pem.read_bytes()).verify_directly_issued_by(ca)
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from smetslab.errors import AuthenticationError, CodecError, KeyNotFoundError
-from smetslab.gbcs import _crypto, frames, security
+from smetslab.gbcs import crypto, frames, security
 from smetslab.gbcs import messages as m
 from smetslab.gbcs.frames import GeneralCiphering, GeneralSigning
 from smetslab.gbcs.keystore import Keystore, KeyUsage
@@ -76,7 +76,7 @@ def with_device_keys(rtds_dir: Path, eui: EUI64, *, device_to_device: bool = Fal
     the supplier or the ACB are keyed by the supplier's/ACB's private key and must stay exact."""
     ks = Keystore.from_directory(rtds_dir / "keystore")
     for usage in (KeyUsage.DS, KeyUsage.KA) if device_to_device else (KeyUsage.DS,):
-        ks.add(eui, usage, private=_crypto.private_key_from_seed(b"messages-rtds|" + bytes(eui) + usage.value.encode()))
+        ks.add(eui, usage, private=crypto.private_key_from_seed(b"messages-rtds|" + bytes(eui) + usage.value.encode()))
     return ks
 
 

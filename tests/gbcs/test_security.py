@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smetslab.errors import AuthenticationError, CodecError, InputError, KeyNotFoundError
-from smetslab.gbcs import _crypto, frames, security
+from smetslab.gbcs import crypto, frames, security
 from smetslab.gbcs.frames import CRA, GeneralCiphering, GeneralSigning, OtherInformation
 from smetslab.gbcs.kdf import ALGORITHM_ID, derive_key, other_info
 from smetslab.gbcs.keystore import Keystore, KeyUsage
@@ -27,7 +27,7 @@ GSME = EUI64("00DB1234567890A1")
 PPMID = EUI64("00DB1234567890A4")
 KA, DS = KeyUsage.KA, KeyUsage.DS
 
-_KEYS = {(eui, usage): _crypto.generate_private_key()
+_KEYS = {(eui, usage): crypto.generate_private_key()
          for eui in (SUPPLIER, ACB, ESME, GSME, PPMID) for usage in (KA, DS)}
 
 
@@ -60,12 +60,12 @@ def response(**changes: object) -> GeneralSigning:
 
 
 def z(a: tuple[EUI64, KeyUsage], b: tuple[EUI64, KeyUsage]) -> bytes:
-    return _crypto.ecdh(_KEYS[a], _KEYS[b].public_key())
+    return crypto.ecdh(_KEYS[a], _KEYS[b].public_key())
 
 
 def expected_mac(key: bytes, originator: bytes, apdu_bytes: bytes) -> bytes:
     # §2.5: IV = originator ‖ 00000000, AAD = 11 00000000 00 ‖ APDU, first 12 bytes of the tag
-    return _crypto.gcm_tag(key, originator + bytes(4), bytes.fromhex("110000000000") + apdu_bytes)[:12]
+    return crypto.gcm_tag(key, originator + bytes(4), bytes.fromhex("110000000000") + apdu_bytes)[:12]
 
 
 # -- KDF and MAC layout -----------------------------------------------------------------------
@@ -89,9 +89,9 @@ def test_gcm_with_the_gbcs_iv_rule_reproduces_the_gbcs_parser_vector() -> None:
     # gbcs-parser test/crypto.test.ts "gcm nominal": key 00..0f, system title 90b3d51f30030000
     key = bytes(range(16))
     iv = bytes.fromhex("90b3d51f30030000") + bytes(4)
-    ct, tag = _crypto.gcm_encrypt(key, iv, b"helloworld", b"one two three")
+    ct, tag = crypto.gcm_encrypt(key, iv, b"helloworld", b"one two three")
     assert (ct.hex(), tag.hex()) == ("584fa806b24491178829d46c38", "6b33bdcb1e223242ec20b957")
-    assert _crypto.gcm_tag(key, iv, b"helloworld")[:12].hex() == "fb3afed43b78508864f00da3"
+    assert crypto.gcm_tag(key, iv, b"helloworld")[:12].hex() == "fb3afed43b78508864f00da3"
 
 
 def test_command_mac_key_is_acb_ka_with_device_ka_and_names_the_header_originator() -> None:
@@ -131,7 +131,7 @@ def test_critical_command_signed_then_macd_verifies_on_the_device() -> None:
     frame = security.verify(wire, ESME_SIDE, acb=ACB)
     assert isinstance(frame, GeneralCiphering) and frame.apdu.signature is not None
     signed = frames.signed_bytes(frame.apdu)
-    _crypto.ecdsa_verify_raw(_KEYS[(SUPPLIER, DS)].public_key(), signed, frame.apdu.signature)
+    crypto.ecdsa_verify_raw(_KEYS[(SUPPLIER, DS)].public_key(), signed, frame.apdu.signature)
     result = security.check(wire, ESME_SIDE, acb=ACB)
     assert (result.mac, result.signature, result.ok) == ("valid", "valid", True)
 
@@ -150,7 +150,7 @@ def test_sign_precommand_accepts_absent_and_null_signature_fields() -> None:
         assert wire[-65] == 0x40
         got = frames.decode(wire)
         assert isinstance(got, GeneralSigning)
-        _crypto.ecdsa_verify_raw(_KEYS[(SUPPLIER, DS)].public_key(), wire[1:-65], wire[-64:])
+        crypto.ecdsa_verify_raw(_KEYS[(SUPPLIER, DS)].public_key(), wire[1:-65], wire[-64:])
         # then the ACB wraps it and the device accepts it
         macd = frames.encode(security.mac_wrap(got, DCC_SIDE, ACB))
         security.verify(macd, ESME_SIDE, acb=ACB)
@@ -163,7 +163,7 @@ def _fields(a: GeneralSigning) -> dict[str, object]:
 def test_sign_precommand_with_another_signer() -> None:
     ks = keystore({(ACB, DS)})
     wire = security.sign_precommand(frames.encode(command(signature_field=False)), ks, signer=str(ACB))
-    _crypto.ecdsa_verify_raw(_KEYS[(ACB, DS)].public_key(), wire[1:-65], wire[-64:])
+    crypto.ecdsa_verify_raw(_KEYS[(ACB, DS)].public_key(), wire[1:-65], wire[-64:])
     with pytest.raises(AuthenticationError):  # the originator (supplier) did not sign it
         security.verify(wire, EVERYONE)
 
@@ -312,7 +312,7 @@ def test_protected_payload_round_trip(size: int) -> None:
     assert got == plaintext and found.kind == "dlms"
     # key: KDF mode 04 between device and recipient (§2.6)
     key = derive_key(z((ESME, KA), (SUPPLIER, KA)), other_info(ESME, 4, 0x100000000, SUPPLIER))
-    assert _crypto.gcm_decrypt(key, ESME + bytes(4), b"\x31", found.ciphertext, found.tag) == plaintext
+    assert crypto.gcm_decrypt(key, ESME + bytes(4), b"\x31", found.ciphertext, found.tag) == plaintext
 
 
 def test_protected_payload_uses_the_supplementary_remote_party_and_originator_counter() -> None:
@@ -322,7 +322,7 @@ def test_protected_payload_uses_the_supplementary_remote_party_and_originator_co
     key = derive_key(z((ESME, KA), (SUPPLIER, KA)), other_info(ESME, 4, 0x7D2, SUPPLIER))
     [(block, got)] = security.decrypt_protected(frame, keystore({(SUPPLIER, KA)}))
     assert got == plaintext
-    assert _crypto.gcm_decrypt(key, ESME + bytes(4), b"\x31", block.ciphertext, block.tag) == plaintext
+    assert crypto.gcm_decrypt(key, ESME + bytes(4), b"\x31", block.ciphertext, block.tag) == plaintext
 
 
 def test_gbz_protected_component_is_found_and_decrypted() -> None:
@@ -355,10 +355,10 @@ def test_contents_without_protected_blocks() -> None:
 
 def test_signatures_are_deterministic_so_seeded_runs_repeat_byte_for_byte():
     # RFC 6979: same key, same bytes -> same signature (and it still verifies as ordinary ECDSA).
-    from smetslab.gbcs import _crypto
+    from smetslab.gbcs import crypto
 
-    key = _crypto.generate_private_key()
-    a = _crypto.ecdsa_sign_raw(key, b"general-signing APDU")
-    assert a == _crypto.ecdsa_sign_raw(key, b"general-signing APDU")
-    assert a != _crypto.ecdsa_sign_raw(key, b"general-signing APDV")
-    _crypto.ecdsa_verify_raw(_crypto.public_key_of(key), b"general-signing APDU", a)
+    key = crypto.generate_private_key()
+    a = crypto.ecdsa_sign_raw(key, b"general-signing APDU")
+    assert a == crypto.ecdsa_sign_raw(key, b"general-signing APDU")
+    assert a != crypto.ecdsa_sign_raw(key, b"general-signing APDV")
+    crypto.ecdsa_verify_raw(crypto.public_key_of(key), b"general-signing APDU", a)

@@ -175,9 +175,21 @@ def test_issue_rejects_bad_fields(vec: dict) -> None:
 
 @pytest.mark.rtds
 def test_issue_with_the_wrong_class_gives_a_different_code(rtds_keys: Keystore) -> None:
+    """Vector #1 issued as class pennies instead of pounds (DOMAIN.md §1.6 rejection vector): the PPTD is
+    worked out here without the code under test - the PTUT layout (DOMAIN.md §1: 7 zero bits | ctr10 |
+    class 00 = pennies | 13-bit value), the GMAC with ``cryptography`` over #1's published key and AAD
+    with the high word changed (the KDF inputs carry no class, so the key is #1's), the GBCS 14 offset."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     code = utrn.issue(rtds_keys, supplier=SUPPLIER, meter=ESME, counter=1 << 32, value=100, value_class="pennies")
-    assert code[:19] != "7394333345718904331"  # vector #1 is class pounds
-    assert utrn.decode(code).value_pence == 100
+    (v1,) = [v for v in VECTORS["intermediates"] if v["name"] == "1"]
+    hi32 = (1 << 15) | (0b00 << 13) | 100  # ctr10 = 1 (counter 2**32), class pennies, value 100
+    assert f"{(1 << 15) | (0b01 << 13) | 100:08X}" == v1["hi32"]  # the layout read right: #1 is pounds
+    aad = bytes.fromhex(v1["aad"].replace(" ", "")[:-8]) + hi32.to_bytes(4, "big")
+    tag = AESGCM(bytes.fromhex(v1["key"])).encrypt(bytes.fromhex(SUPPLIER) + bytes(4), b"", aad)
+    ptut = (hi32 << 32) | int.from_bytes(tag[-4:], "big")
+    assert code[:19] == str(ptut + 0x669D529B714A0000)  # PPTD = PTUT + the GBCS 14 offset
+    assert code[:19] != "7394333345718904331"  # and so not vector #1 (class pounds)
 
 
 @pytest.mark.rtds

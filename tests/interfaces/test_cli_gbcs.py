@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from smetslab.gbcs import _crypto, frames, security
+from smetslab.gbcs import crypto, frames, security
 from smetslab.gbcs.frames import CRA, GeneralCiphering, GeneralSigning, OtherInformation
 from smetslab.gbcs.keystore import Keystore, KeyUsage
 from smetslab.interfaces.cli import main
@@ -32,9 +32,9 @@ def own_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A key folder in the RTDS layout with fresh keys: supplier DS+KA, ACB KA, ESME DS+KA (all private)."""
     folder = tmp_path_factory.mktemp("keys")
     for eui, usage in [(SUPPLIER, "ds"), (SUPPLIER, "ka"), (ACB, "ka"), (ESME, "ds"), (ESME, "ka")]:
-        key = _crypto.generate_private_key()
-        (folder / f"{eui.hex()}-{usage}.key").write_bytes(_crypto.private_key_pem(key))
-        (folder / f"{eui.hex()}-{usage}.pem").write_bytes(_crypto.public_key_pem(key.public_key()))
+        key = crypto.generate_private_key()
+        (folder / f"{eui.hex()}-{usage}.key").write_bytes(crypto.private_key_pem(key))
+        (folder / f"{eui.hex()}-{usage}.pem").write_bytes(crypto.public_key_pem(key.public_key()))
     return folder
 
 
@@ -221,7 +221,7 @@ def test_sign_with_own_keys_and_a_named_signer(capsys: pytest.CaptureFixture[str
     signed = bytes.fromhex(out.strip())
     assert code == 0
     device_ds = Keystore.from_directory(own_keys).public(ESME, KeyUsage.DS)
-    _crypto.ecdsa_verify_raw(device_ds, signed[1:-65], signed[-64:])
+    crypto.ecdsa_verify_raw(device_ds, signed[1:-65], signed[-64:])
 
 
 @pytest.mark.parametrize(("extra", "words"), [

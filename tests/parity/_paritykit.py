@@ -8,14 +8,14 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from smetslab.fleet.model import ModelParams
-from smetslab.fleet.parity import (
+from _parity_adapter import (
     EMULATOR_TICK_S,
     Situation,
     clamped_credit_pence,
     fleet_outcome,
     situation_story,
 )
+from smetslab.fleet.model import ModelParams
 from smetslab.fleet.scenario import Scenario, validate_scenario
 from smetslab.interfaces.config import builtin_scenarios, read_scenario_data
 from smetslab.policy import wan

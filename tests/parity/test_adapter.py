@@ -1,4 +1,4 @@
-"""The mapping itself (smetslab.fleet.parity): one-premises draws reproduce the engine's block, stories keep every
+"""The mapping itself (tests/_parity_adapter.py): one-premises draws reproduce the engine's block, stories keep every
 time-of-day rule, the emulated meter runs out when the fleet model says, and what cannot be mapped is refused."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import math
 import pytest
 from _paritykit import params, scenario
 
+from _parity_adapter import Situation, episode_situation, fleet_outcome, situation_story
 from smetslab.fleet.model import ModelParams, draw_block, evaluate_option
-from smetslab.fleet.parity import Situation, episode_situation, fleet_outcome, situation_story
 from smetslab.policy.options import combine
 from smetslab.premises.runner import run_story
 from smetslab.premises.story import validate_story

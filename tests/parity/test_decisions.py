@@ -19,7 +19,7 @@ import functools
 import pytest
 from _paritykit import Compared, bounds, check, compare, params
 
-from smetslab.fleet.parity import Situation
+from _parity_adapter import Situation
 
 OPTIONS = ("baseline", "secmp0037", "hub_button", "alternating_windows", "power_cycle_window", "secmp0032",
            "meter_bluetooth", "firmware_preauth")

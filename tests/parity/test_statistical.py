@@ -3,7 +3,7 @@ agree within their intervals").
 
 One incident type - the PPMID lost during a WAN outage - on a small fleet, through the fleet *engine*
 (``run_in_memory``, several replicates) and through the emulator: every no-WAN episode of each replicate's draws
-(``model.draw_block``, the very draws the engine used) becomes a story (``fleet.parity``) and is played on the
+(``model.draw_block``, the very draws the engine used) becomes a story (``tests/_parity_adapter.py``) and is played on the
 Site. Per replicate the emulator's totals are turned into the same per premises-year metrics. Checked, for
 ``baseline`` and ``secmp0037``:
 
@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import pytest
 from _paritykit import DAY_H, Compared, bounds, emulate, replacement_after_wan_back, scenario
 
+from _parity_adapter import episode_situation, fleet_outcome, situation_story
 from smetslab.fleet import run_in_memory
 from smetslab.fleet.model import ModelParams, draw_block
-from smetslab.fleet.parity import episode_situation, fleet_outcome, situation_story
 from smetslab.fleet.store import interval
 
 OPTIONS = ("baseline", "secmp0037")

@@ -106,3 +106,24 @@ def test_impossible_schedule_rejected():
         w.alternating_window_open(0.0, 0, 300.0)
     with pytest.raises(ValueError):
         w.next_alternating_window_s(0.0, 144, 400.0)  # 10-minute spacing, 6.7-minute windows
+
+
+# -- the local-join rule (moved from devices._rules.JoinWindowPolicy, issue 10) ---------------------------
+@pytest.mark.parametrize(("joiner", "mechanisms", "now", "pressed", "pre", "expected"), [
+    ("HHT", frozenset(), 1800.0, None, False, True),  # baseline: the power-on hour
+    ("HHT", frozenset(), 3600.0, None, False, False),  # half-open: closed at 60 min
+    ("PPMID", frozenset(), 1800.0, None, False, False),  # baseline admits no PPMID locally
+    ("PPMID", frozenset({"power_cycle"}), 1800.0, None, False, True),
+    ("PPMID", frozenset({"standing"}), 10 * 86_400.0, None, False, True),
+    ("PPMID", frozenset({"button"}), 5000.0, 4500.0, False, True),  # 500 s after a press (600 s window)
+    ("PPMID", frozenset({"button"}), 5100.0, 4500.0, False, False),
+    ("HHT", frozenset({"alternating"}), 1800.0, None, False, False),  # the schedule replaces the hour
+    ("HHT", frozenset({"alternating"}), 86_400.0 + 43_200.0 + 10, None, False, True),  # day 1 (odd) 12:00
+    ("PPMID", frozenset({"preauth"}), 10 * 86_400.0, None, True, True),
+    ("PPMID", frozenset({"preauth"}), 10 * 86_400.0, None, False, False),
+    ("IHD", frozenset({"standing"}), 1800.0, None, False, False),  # nothing else ever joins locally
+])
+def test_local_join_permitted(joiner: str, mechanisms: frozenset[str], now: float, pressed: float | None,
+                              pre: bool, expected: bool) -> None:
+    # hub powered on at t = 0; windows from DESIGN.md / DOMAIN.md §3.6 (60 min, 10 min button, one 5-min window)
+    assert w.local_join_permitted(joiner, mechanisms, now, 0.0, pressed, pre) is expected

@@ -9,7 +9,7 @@ from typing import Any
 from smetslab.devices import DeviceType, JoinWindowPolicy, esme, gsme
 from smetslab.devices import chf as C
 from smetslab.devices import prepayment as pp
-from smetslab.gbcs import _crypto, utrn
+from smetslab.gbcs import crypto, utrn
 from smetslab.gbcs.keystore import Keystore, KeyUsage
 from smetslab.premises.engine import Engine
 from smetslab.units import EUI64
@@ -24,14 +24,14 @@ INSTALL_CODES = {ESME_EUI: bytes([0xE1]) * 16, GSME_EUI: bytes([0x61]) * 16, PPM
 
 def make_keys() -> tuple[Keystore, Keystore]:
     """(supplier keystore, meters' keystore)."""
-    pp_ka = _crypto.generate_private_key()
+    pp_ka = crypto.generate_private_key()
     supplier, meters = Keystore(), Keystore()
     supplier.add(SUPPLIER, KeyUsage.KA, private=pp_ka, prepayment=True)
-    meters.add(SUPPLIER, KeyUsage.KA, public=_crypto.public_key_of(pp_ka), prepayment=True)
+    meters.add(SUPPLIER, KeyUsage.KA, public=crypto.public_key_of(pp_ka), prepayment=True)
     for eui in (ESME_EUI, GSME_EUI):
-        ka = _crypto.generate_private_key()
+        ka = crypto.generate_private_key()
         meters.add(eui, KeyUsage.KA, private=ka)
-        supplier.add(eui, KeyUsage.KA, public=_crypto.public_key_of(ka))
+        supplier.add(eui, KeyUsage.KA, public=crypto.public_key_of(ka))
     return supplier, meters
 
 

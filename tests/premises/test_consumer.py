@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from smetslab.devices._common import Fuel
+from smetslab.devices.han import Fuel
 from smetslab.premises.actors import Consumer, HomeView, Plan, Route
 
 E, G = Fuel.ELECTRICITY, Fuel.GAS

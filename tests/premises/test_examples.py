@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from smetslab.interfaces.cli import main
-from smetslab.premises.story import AttackerArrives, Install, UTRNEntered, UTRNIssued, load_story
+from smetslab.interfaces.config import load_story
+from smetslab.premises.story import AttackerArrives, Install, UTRNEntered, UTRNIssued
 
 STORIES = sorted((Path(__file__).resolve().parents[2] / "examples" / "stories").glob("*.yaml"))
 

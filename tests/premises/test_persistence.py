@@ -21,11 +21,12 @@ from smetslab.devices import DeviceType, TopUpRoute
 from smetslab.devices import chf as C
 from smetslab.devices import prepayment as pp
 from smetslab.errors import InputError
+from smetslab.interfaces.config import load_story
 from smetslab.premises.engine import LogRecord
 from smetslab.premises.persistence import PremisesStore, StateCodec, engine_snapshot, restore_engine
 from smetslab.premises.runner import run_story
 from smetslab.premises.site import Site, SiteConfig
-from smetslab.premises.story import load_story, validate_story
+from smetslab.premises.story import validate_story
 from smetslab.units import EUI64
 
 CODEC = StateCodec(refs={"keystore": METER_KEYS})

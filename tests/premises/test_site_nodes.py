@@ -1,4 +1,4 @@
-"""The meters' and hub's GBCS layer (``premises.nodes``): a meter accepts what verifies, comes from a party
+"""The meters' and hub's GBCS layer (``devices.nodes``): a meter accepts what verifies, comes from a party
 allowed to send it and carries a fresh counter, and refuses everything else without changing anything.
 
 Expected values: DOMAIN.md §1.7 (CS01a/CS01b/PCS01 shapes, money x 1000), §2.2/§2.5 (who MACs and signs),
@@ -10,15 +10,14 @@ from __future__ import annotations
 import pytest
 from _sitekit import E, flip, keystore
 
-from smetslab.devices import Fuel, GBCSFrame, GBCSOut, HANFrameOut, LocalPairing, ReplayRule, Via
+from smetslab.devices import Fuel, GBCSFrame, GBCSOut, HANFrameOut, LocalPairing, ReplayRule, Via, nodes
 from smetslab.devices import chf as C
 from smetslab.devices import prepayment as pp
-from smetslab.devices._common import CommandRefusal, DeviceType, ZSEConsumerTopUp
 from smetslab.devices.esme import new_esme
 from smetslab.devices.gsme import new_gsme
+from smetslab.devices.han import CommandRefusal, DeviceType, ZSEConsumerTopUp
 from smetslab.gbcs import messages as M
 from smetslab.gbcs import utrn
-from smetslab.premises import nodes
 
 KS = keystore()
 

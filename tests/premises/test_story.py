@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from smetslab.errors import InputError
+from smetslab.interfaces.config import load_story
 from smetslab.premises.story import (
     STEP_KINDS,
     CounterExpectation,
     EventsExpectation,
     NeverExpectation,
     format_time,
-    load_story,
     parse_time,
     validate_story,
 )
@@ -65,11 +65,27 @@ def test_time_syntax(text: object, seconds: float) -> None:
     assert spec.seconds == seconds and not spec.relative
 
 
-@pytest.mark.parametrize("text", ["", "2x", "-5", -1, "day 2 25:00", "day 2 09:60", "P", "PT", "P2DT", "5 d h",
-                                  "+1h", True, None, [1], float("inf"), "1h -", "nan"])
-def test_time_syntax_refusals(text: object) -> None:
-    with pytest.raises(ValueError):
+_NOT_A_TIME = "not a time; expected"
+_NOT_FINITE = "must be a finite number of seconds >= 0"
+_NOT_RELATIVE = "a relative time ('+...') is allowed only for a timeline step's 'at'"
+_WRONG_TYPE = "expected a time:"
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("", _NOT_A_TIME), ("2x", _NOT_A_TIME), ("-5", _NOT_A_TIME), (-1, _NOT_FINITE), ("day 2 25:00", _NOT_A_TIME),
+    ("day 2 09:60", _NOT_A_TIME), ("P", _NOT_A_TIME), ("PT", _NOT_A_TIME), ("P2DT", _NOT_A_TIME),
+    ("5 d h", _NOT_A_TIME), ("+1h", _NOT_RELATIVE), (True, _WRONG_TYPE), (None, _WRONG_TYPE), ([1], _WRONG_TYPE),
+    (float("inf"), _NOT_FINITE), ("1h -", _NOT_A_TIME), ("nan", _NOT_A_TIME)])
+def test_time_syntax_refusals(text: object, reason: str) -> None:
+    # Not any ValueError (an int() or a regex failing inside would pass that): the refusal says what is wrong
+    # and lists every form a time may take (docs/stories.md "Times").
+    with pytest.raises(ValueError) as exc:
         parse_time(text)
+    message = str(exc.value)
+    assert message.startswith(reason), message
+    for form in ("seconds (e.g. 3600)", "units (e.g. '2d 3h', '90m', '1.5h')",
+                 "an ISO 8601 duration (e.g. 'P2DT3H', 'PT90M')", "a day and clock (e.g. 'day 2 09:30')"):
+        assert form in message
 
 
 def test_relative_times_add_up_from_the_step_before() -> None:
@@ -207,3 +223,17 @@ def test_file_errors(tmp_path: Path) -> None:
     top.write_text("- 1\n")
     with pytest.raises(InputError, match="expected a mapping of fields at the top level"):
         load_story(top)
+
+
+def test_a_storys_premises_defaults_are_the_sites_own() -> None:
+    # One declaration (issue 10 point 3): every premises field a story may write has SiteConfig's default,
+    # read from SiteConfig, not a copy (display_interval_s once drifted: 21,600 here, 86,400 there).
+    import dataclasses
+
+    from smetslab.premises.site import SiteConfig
+    from smetslab.premises.story import Premises
+    site = {f.name: f.default for f in dataclasses.fields(SiteConfig)}
+    assert set(Premises.model_fields) <= set(site)
+    for name, field in Premises.model_fields.items():
+        assert field.default == site[name], name
+    assert Premises().display_interval_s == 86_400.0  # docs/stories.md states this default

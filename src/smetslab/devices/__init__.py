@@ -6,7 +6,9 @@ frames they exchange. Time is injected; refusals are events.
 """
 
 from smetslab.devices import chf, esme, gpf, gsme, hht, ihd, ppmid, prepayment
-from smetslab.devices._common import (
+from smetslab.devices._rules import CountedFailure, JoinWindowPolicy, TopUpAcceptance
+from smetslab.devices._topup import Rejection, ZCLTopUpResult
+from smetslab.devices.han import (
     CS03_DEVICE_TYPE,
     Alert,
     CommandRefusal,
@@ -22,8 +24,6 @@ from smetslab.devices._common import (
     TopUpRoute,
     Via,
 )
-from smetslab.devices._rules import CountedFailure, JoinWindowPolicy, TopUpAcceptance
-from smetslab.devices._topup import Rejection, ZCLTopUpResult
 
 __all__ = [
     "chf",

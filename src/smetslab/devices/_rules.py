@@ -9,10 +9,11 @@ module binds them to the devices through two explicit integration points:
   join;
 - ``TopUpAcceptance``: read by ``devices._topup``.
 
-TO MOVE INTO smetslab.policy (rules the policy package does not provide yet; each marked below):
-- which device types a local join may admit, per local-pairing mechanism (``JoinWindowPolicy``);
-- the routes a lockout watches, where the lockout gate sits, and which refusals count as failures
-  (``TopUpAcceptance.lockout_*``).
+Which device types a local join may admit, per local-pairing mechanism, is the policy's rule now
+(``policy.windows.local_join_permitted``); the meters apply ``policy.topup.check_top_up`` itself.
+Device-side switches that stay here (they describe a meter's firmware, not a rule the fleet shares):
+the routes a lockout watches, where the lockout gate sits, which refusals count as failures
+(``TopUpAcceptance.lockout_*``), and ``counter_policy`` / ``verify_mac``.
 (The stale-counter rule that makes the counter cache at-most-once has moved to
 ``policy.topup.CounterCachePolicy.refuse_stale``.)
 """
@@ -23,12 +24,12 @@ import enum
 from dataclasses import dataclass, field
 from typing import Literal
 
-from smetslab.devices._common import MANUAL_ROUTES, DeviceType, TopUpRoute
+from smetslab.devices.han import MANUAL_ROUTES, DeviceType, TopUpRoute
 from smetslab.errors import InputError
 from smetslab.policy import options as policy_options
 from smetslab.policy import routes as policy_routes
 from smetslab.policy import windows as policy_windows
-from smetslab.policy.topup import CounterCachePolicy, CreditLimits, LockoutPolicy
+from smetslab.policy.topup import CounterCachePolicy, CreditLimits, LockoutPolicy, TopUpAcceptancePolicy
 
 __all__ = [
     "HHT_INTER_PAN_WINDOW_S",
@@ -66,7 +67,7 @@ class TopUpAcceptance:
     From ``smetslab.policy.topup`` (their defaults and sources): ``cache`` (size 100), ``lockout``
     (5 failures in 10 minutes -> 1 hour), ``limits`` (max credit per top-up, max meter balance).
 
-    Device-side switches (TO MOVE INTO smetslab.policy):
+    Device-side switches (a meter's firmware; the fleet model has no counterpart):
     - ``counter_policy``: how a typed UTRN's full counter is rebuilt from its 10 bits
       (``smetslab.gbcs.utrn.reconstruct_counter``; "low32_zero" or "track_high_bits").
     - ``verify_mac``: False only to model a meter that skips authentication (an attack study).
@@ -91,6 +92,11 @@ class TopUpAcceptance:
     lockout_gate: Literal["before_checks", "after_mac"] = "before_checks"
     lockout_counts: frozenset[CountedFailure] = frozenset(
         {CountedFailure.FORMAT, CountedFailure.NOT_AUTHENTIC, CountedFailure.DUPLICATE})
+
+    @property
+    def policy(self) -> TopUpAcceptancePolicy:
+        """The post-verification rules as ``policy.topup.check_top_up`` takes them."""
+        return TopUpAcceptancePolicy(self.cache, self.lockout, self.limits)
 
     def __post_init__(self) -> None:
         if self.lockout_gate not in ("before_checks", "after_mac"):
@@ -120,7 +126,7 @@ class JoinWindowPolicy:
 
     ``option`` is a catalogue id or a combination ``"a+b"`` (``smetslab.policy.options.combine``);
     the windows are ``smetslab.policy.windows``. A join is permitted if any mechanism in force
-    permits it (TO MOVE INTO smetslab.policy: the device types each mechanism admits):
+    permits it (the rule, with the device types each mechanism admits, is ``policy.windows.local_join_permitted``):
 
     - always: an HHT within ``hht_window_s`` (60 min) after power-on - unless ``alternating`` is in
       force, which replaces that window (DESIGN.md: "instead of the 60-minute window");
@@ -164,19 +170,9 @@ class JoinWindowPolicy:
         """True if a local join of ``device_type`` may be admitted at ``now`` (seconds)."""
         if device_type not in _LOCAL_JOINERS:
             return False
-        mech = self.mechanisms
-        power_hour = bool(policy_windows.hht_window_open(now, powered_on_at, self.hht_window_s))
-        if "standing" in mech and bool(policy_windows.standing_window_open(now)):
-            return True
-        if "button" in mech and button_pressed_at is not None and bool(
-                policy_windows.button_window_open(now, button_pressed_at, self.button_window_s)):
-            return True
-        if "alternating" in mech and bool(policy_windows.alternating_window_open(
-                now, self.alternating_windows_per_day, self.alternating_window_s)):
-            return True
-        if "preauth" in mech and device_type is DeviceType.PPMID and bool(
-                policy_windows.preauthorised_join_permitted(preregistered)):
-            return True
-        if device_type is DeviceType.HHT:
-            return power_hour and "alternating" not in mech
-        return power_hour and "power_cycle" in mech
+        # The rule itself is the policy's (``policy.windows.local_join_permitted``), as the fleet reads it.
+        return policy_windows.local_join_permitted(
+            device_type.name, self.mechanisms, now, powered_on_at, button_pressed_at, preregistered,
+            hht_window_s=self.hht_window_s, button_window_s=self.button_window_s,
+            alternating_windows_per_day=self.alternating_windows_per_day,
+            alternating_window_s=self.alternating_window_s)

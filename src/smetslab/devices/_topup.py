@@ -17,7 +17,8 @@ Order of checks (the first failing one decides the outcome):
 9. value > max credit per top-up                     -> EXCEEDS_MAX_CREDIT (0x8F5B)
    balance + value > max meter balance               -> EXCEEDS_MAX_BALANCE (0x8F47)
 10. accept: the counter enters the cache, the meter applies the credit.
-Steps 7-9 follow ``smetslab.policy.topup.check_top_up``'s order (lockout, duplicate, limits).
+Steps 7-9 are ``smetslab.policy.topup.check_top_up`` itself (lockout, duplicate, stale counter, limits):
+the meters and the policy's tests share one rule path.
 
 A refused manual entry (PPMID or meter keypad) counts towards the lockout when its kind is in
 ``lockout_counts``; the failure that starts a lockout raises 0x81C4 "UTRN Manual Entry Suspended".
@@ -34,8 +35,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, replace
 
-from smetslab.devices._common import Alert, TopUpRoute
 from smetslab.devices._rules import CountedFailure, TopUpAcceptance
+from smetslab.devices.han import Alert, TopUpRoute
 from smetslab.errors import AuthenticationError, InputError
 from smetslab.gbcs import utrn as gbcs_utrn
 from smetslab.gbcs.keystore import Keystore
@@ -43,10 +44,8 @@ from smetslab.policy.topup import (
     LockoutState,
     TopUpRefusal,
     cache_after_accept,
-    counter_in_cache,
-    counter_is_stale,
+    check_top_up,
     entry_permitted,
-    limit_refusal,
     register_failure,
 )
 from smetslab.units import EUI64
@@ -68,6 +67,16 @@ class Rejection(enum.Enum):
     STALE_COUNTER = "STALE_COUNTER"
     EXCEEDS_MAX_CREDIT = "EXCEEDS_MAX_CREDIT"
     EXCEEDS_MAX_BALANCE = "EXCEEDS_MAX_BALANCE"
+
+
+_REJECTION = {
+    TopUpRefusal.LOCKED_OUT: Rejection.LOCKED_OUT,
+    TopUpRefusal.DUPLICATE: Rejection.DUPLICATE,
+    TopUpRefusal.STALE_COUNTER: Rejection.STALE_COUNTER,
+    TopUpRefusal.EXCEEDS_MAX_CREDIT_PER_TOP_UP: Rejection.EXCEEDS_MAX_CREDIT,
+    TopUpRefusal.EXCEEDS_MAX_METER_BALANCE: Rejection.EXCEEDS_MAX_BALANCE,
+}
+"""policy.topup's refusals in the meter's words (the meter adds the steps before verification)."""
 
 
 class ZCLTopUpResult(enum.IntEnum):
@@ -199,20 +208,14 @@ def check_utrn(acc: AcceptanceState, rules: TopUpAcceptance, keystore: Keystore,
         except AuthenticationError:
             return _reject(acc, rules, Rejection.NOT_AUTHENTIC, route, now, full, decoded.value_pence)
 
-    # Post-verification rules, in policy.topup.check_top_up's order: lockout, duplicate, limits.
+    # Post-verification rules: the one rule path, policy.topup.check_top_up (lockout - only here when the
+    # gate is "after_mac", else it was checked first -, duplicate, stale counter, limits).
     value = decoded.value_pence
-    if locked:  # gate == "after_mac"
-        return _reject(acc, rules, Rejection.LOCKED_OUT, route, now, full, value)
     cache = acc.counter_cache
-    if counter_in_cache(cache, full):
-        return _reject(acc, rules, Rejection.DUPLICATE, route, now, full, value)
-    if counter_is_stale(cache, full, rules.cache):
-        return _reject(acc, rules, Rejection.STALE_COUNTER, route, now, full, value)
-    refusal = limit_refusal(value, balance_pence, rules.limits)
-    if refusal is TopUpRefusal.EXCEEDS_MAX_CREDIT_PER_TOP_UP:
-        return _reject(acc, rules, Rejection.EXCEEDS_MAX_CREDIT, route, now, full, value)
-    if refusal is TopUpRefusal.EXCEEDS_MAX_METER_BALANCE:
-        return _reject(acc, rules, Rejection.EXCEEDS_MAX_BALANCE, route, now, full, value)
+    refusal = check_top_up(counter=full, value_pence=value, balance_pence=balance_pence, cache=cache,
+                           lockout=acc.lockout, now_s=now, manual_entry=locked, policy=rules.policy)
+    if refusal is not None:
+        return _reject(acc, rules, _REJECTION[refusal], route, now, full, value)
 
     highest = full if acc.highest_counter is None else max(acc.highest_counter, full)
     acc = replace(acc, counter_cache=cache_after_accept(cache, full, rules.cache), highest_counter=highest)

@@ -3,7 +3,8 @@
 Theory of operation
 -------------------
 Only devices in the CHF **device log** may talk on the SM HAN (DOMAIN.md §3.1). The log changes by
-DCC commands, here typed inputs (the byte codecs come later):
+DCC commands, here typed inputs (the premises decodes the real CCS01/CCS02/CCS07 bytes into them:
+``devices.nodes.hub_receive``):
 
 - ``AddDevice`` (CCS01): register EUI, device type, install code and join timeout. A device already
   logged is left alone (its key parameter ignored) and the command still succeeds. If the EUI is
@@ -45,8 +46,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from smetslab.devices._common import DeviceType
 from smetslab.devices._rules import JoinWindowPolicy
+from smetslab.devices.han import DeviceType
 from smetslab.errors import InputError
 from smetslab.units import EUI64, SimTime
 from smetslab.zigbee import aes_mmo_hash

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from smetslab.devices._common import HANFrameOut, MeterReport
+from smetslab.devices.han import HANFrameOut, MeterReport
 from smetslab.units import EUI64, SimTime
 
 __all__ = ["GPFStatus", "GPFState", "new_gpf", "GSMEReported", "PublishMirror", "ForwardToGSME", "GSMEWoke",

@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from smetslab.devices._common import DeviceType, TopUpRoute
 from smetslab.devices._rules import TopUpAcceptance
+from smetslab.devices.han import DeviceType, TopUpRoute
 from smetslab.devices.prepayment import (
     ActivateEmergencyCredit,
     ApplyTopUp,

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from smetslab.devices._common import GBCSFrame, GBCSOut, HANFrameOut, HANJoined, Via, gbcs_frame
+from smetslab.devices.han import GBCSFrame, GBCSOut, HANFrameOut, HANJoined, Via, gbcs_frame
 from smetslab.errors import CodecError
 from smetslab.gbcs import messages as M
 from smetslab.units import EUI64, SimTime

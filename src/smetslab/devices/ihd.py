@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from smetslab.devices._common import DisplayUpdated, Fuel, HANJoined, MeterReport, show_report
+from smetslab.devices.han import DisplayUpdated, Fuel, HANJoined, MeterReport, show_report
 from smetslab.units import EUI64, SimTime
 
 __all__ = ["IHDStatus", "IHDState", "new_ihd", "Break", "DisplayUpdated", "IHDBroken", "InputIgnored",

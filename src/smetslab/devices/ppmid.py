@@ -43,7 +43,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from smetslab.devices._common import (
+from smetslab.devices.han import (
     CS03_DEVICE_TYPE,
     CommandRefusal,
     DeviceType,

@@ -29,6 +29,10 @@ at each simulated midnight, disablement at the exact second credit ran out), the
 input, then raises threshold alerts on their falling edge. UTRNs go through ``devices._topup``
 (DOMAIN.md §5.3 order). Refusals are events, never exceptions.
 
+Nothing changes between inputs except by the clock, so ``next_due_s`` says in closed form when the
+next change is due (a threshold crossed by consumption, a midnight with debt to recover): a premises
+need not step the meter before then (``premises`` wakes it only when something is due).
+
 Where DOMAIN.md is silent (all listed in docs/devices.md): debt is recovered once per simulated
 day (midnight = multiples of 86 400 s) and only from credit above the disablement threshold, the
 uncollected part stays owed; EC is available while the balance is below the EC threshold but not
@@ -42,12 +46,12 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from typing import Protocol
 
-from smetslab.devices._common import Alert, DeviceType, TopUpRoute
 from smetslab.devices._rules import TopUpAcceptance
 from smetslab.devices._topup import AcceptanceState, Rejection, ZCLTopUpResult, check_utrn
+from smetslab.devices.han import Alert, DeviceType, TopUpRoute
 from smetslab.errors import InputError
 from smetslab.gbcs.keystore import Keystore
 from smetslab.units import EUI64, SimTime
@@ -83,6 +87,7 @@ __all__ = [
     "DebtRecovered",
     "MeterEvent",
     "step",
+    "next_due_s",
     "DAY_S",
 ]
 
@@ -242,6 +247,19 @@ class MeterState:
         """Total seconds without supply up to ``now`` (completed losses plus the current one)."""
         current = 0.0 if self.supply_off_since is None else max(0.0, now - self.supply_off_since)
         return self.supply_off_s + current
+
+
+_METER_FIELDS = tuple(f.name for f in fields(MeterState))
+
+
+def _evolve(state: MeterState, **changes: object) -> MeterState:
+    """``dataclasses.replace`` for the meter's own state, without its generic machinery (a meter steps
+    several times per input, and replace was a fifth of a long run). MeterState has no ``__post_init__``
+    to skip."""
+    new = object.__new__(MeterState)
+    for name in _METER_FIELDS:
+        object.__setattr__(new, name, changes[name] if name in changes else getattr(state, name))
+    return new
 
 
 def new_meter(kind: DeviceType, *, meter: EUI64, supplier: EUI64, keystore: Keystore,
@@ -417,13 +435,13 @@ def _fire(state: MeterState, trigger: SupplyTrigger, table: TransitionTable, at:
         off_since = state.supply_off_since if state.supply_off_since is not None else at
         # Exhausted EC is spent: the floor returns to the disablement threshold and the negative
         # balance is what is owed, so a top-up must repay it before the supply can re-arm.
-        state = replace(state, supply=target, supply_off_since=off_since, ec_active=False)
+        state = _evolve(state, supply=target, supply_off_since=off_since, ec_active=False)
     elif target is SupplyState.ARMED:
         events.append(SupplyArmed(trigger))
         ec_path = trigger is SupplyTrigger.EC_ACTIVATED and before is SupplyState.DISABLED
         events.append(AlertRaised.of(Alert.SUPPLY_DISABLED_THEN_ARMED_ACTIVATE_EC_TRIGGERED if ec_path
                                      else Alert.SUPPLY_ARMED))
-        state = replace(state, supply=target)
+        state = _evolve(state, supply=target)
         if not state.config.arm_before_enable:
             after = _fire(state, SupplyTrigger.AUTO_ENABLE, table, at, events)
             assert after is not None, "transition table must list AUTO_ENABLE for ARMED"
@@ -433,7 +451,7 @@ def _fire(state: MeterState, trigger: SupplyTrigger, table: TransitionTable, at:
         off = state.supply_off_s
         if state.supply_off_since is not None:
             off += max(0.0, at - state.supply_off_since)
-        state = replace(state, supply=target, supply_off_since=None, supply_off_s=off)
+        state = _evolve(state, supply=target, supply_off_since=None, supply_off_s=off)
     return state
 
 
@@ -475,7 +493,7 @@ def _consume(state: MeterState, t0: float, t1: float, table: TransitionTable,
     room = max(state.balance_pence - state.floor_pence, 0)
     pay = min(due, room)
     if pay:
-        state = replace(state, balance_pence=state.balance_pence - pay, consumed_pence=state.consumed_pence + pay)
+        state = _evolve(state, balance_pence=state.balance_pence - pay, consumed_pence=state.consumed_pence + pay)
     if state.balance_pence <= state.floor_pence:
         at = _crossing_time(state.profile, t0, t1, room)
         state = _condition(state, SupplyTrigger.CREDIT_EXHAUSTED, table, at, events)
@@ -489,7 +507,7 @@ def _recover_debt(state: MeterState, events: list[MeterEvent]) -> MeterState:
     if amount <= 0:
         return state
     events.append(DebtRecovered(amount, state.debt_pence - amount))
-    return replace(state, balance_pence=state.balance_pence - amount, debt_pence=state.debt_pence - amount,
+    return _evolve(state, balance_pence=state.balance_pence - amount, debt_pence=state.debt_pence - amount,
                    debt_recovered_pence=state.debt_recovered_pence + amount)
 
 
@@ -504,7 +522,7 @@ def _advance(state: MeterState, now: float, table: TransitionTable, events: list
         if end == midnight:
             state = _recover_debt(state, events)
         t = end
-    state = replace(state, updated_at=float(now))
+    state = _evolve(state, updated_at=float(now))
     if state.supply is not SupplyState.DISABLED and state.balance_pence <= state.floor_pence:
         state = _condition(state, SupplyTrigger.CREDIT_EXHAUSTED, table, now, events)
     return state
@@ -527,7 +545,7 @@ def _edge_alerts(state: MeterState, events: list[MeterEvent]) -> MeterState:
     if ec_avail and not state.ec_available_alerted:
         events.append(AlertRaised.of(Alert.EMERGENCY_CREDIT_HAS_BECOME_AVAILABLE))
     if low != state.low_credit_alerted or ec_avail != state.ec_available_alerted:
-        state = replace(state, low_credit_alerted=low, ec_available_alerted=ec_avail)
+        state = _evolve(state, low_credit_alerted=low, ec_available_alerted=ec_avail)
     return state
 
 
@@ -541,7 +559,7 @@ def _top_up(state: MeterState, cmd: ApplyTopUp, now: float, table: TransitionTab
     acc, verdict = check_utrn(state.acceptance, state.rules, state.keystore, supplier=state.supplier,
                               meter=state.meter, code=cmd.utrn, route=cmd.route, counter=cmd.counter,
                               balance_pence=state.balance_pence, now=now)
-    state = replace(state, acceptance=acc)
+    state = _evolve(state, acceptance=acc)
     if not verdict.accepted:
         assert verdict.reason is not None
         events.append(TopUpRejected(cmd.utrn, verdict.reason, cmd.route, use_case, verdict.zcl_result))
@@ -550,10 +568,10 @@ def _top_up(state: MeterState, cmd: ApplyTopUp, now: float, table: TransitionTab
     assert verdict.counter is not None
     value = verdict.value_pence
     owed_before = state.balance_pence < 0
-    state = replace(state, balance_pence=state.balance_pence + value, topped_up_pence=state.topped_up_pence + value)
+    state = _evolve(state, balance_pence=state.balance_pence + value, topped_up_pence=state.topped_up_pence + value)
     follow: list[MeterEvent] = []
     if state.balance_pence >= 0 and (state.ec_active or owed_before):
-        state = replace(state, ec_active=False)  # EC repaid in full: the floor goes back up
+        state = _evolve(state, ec_active=False)  # EC repaid in full: the floor goes back up
         follow.append(EmergencyCreditRepaid(state.balance_pence))
     if state.balance_pence > state.floor_pence:
         state = _condition(state, SupplyTrigger.CREDIT_RESTORED, table, now, follow)
@@ -580,7 +598,7 @@ def _activate_ec(state: MeterState, cmd: ActivateEmergencyCredit, now: float, ta
     if refusal is not None:
         events.append(EmergencyCreditRefused(cmd.route, use_case, refusal))
         return state
-    state = replace(state, ec_active=True)
+    state = _evolve(state, ec_active=True)
     events.append(EmergencyCreditActivated(cmd.route, use_case, state.balance_pence))
     events.append(AlertRaised.of(Alert.EMERGENCY_CREDIT_ACTIVATED))
     if state.balance_pence > state.floor_pence:
@@ -615,3 +633,63 @@ def step(state: MeterState, value: MeterInput, now: SimTime, *, table: Transitio
         raise TypeError(f"{state.kind.name} has no input {type(value).__name__}")
     state = _edge_alerts(state, events)
     return state, events
+
+
+def _first_second_spent(profile: ConsumptionProfile, t0: float, amount: int) -> float:
+    """The first whole second ``t > t0`` by which the spend since ``t0`` reaches ``amount`` pence (inf if never).
+
+    Exponential then binary search over whole seconds: ``cumulative_pence`` is non-decreasing, so this is
+    exact for any profile, without knowing its shape."""
+    c0 = profile.cumulative_pence(t0)
+    lo = math.floor(t0) + 1  # strictly after t0: at t0 itself the meter is up to date
+    if isinstance(profile, FlatRate):  # floor(t) * rate // DAY_S >= c0 + amount, solved exactly in integers
+        if profile.pence_per_day == 0:
+            return math.inf
+        return float(max(lo, -((-(c0 + amount) * DAY_S) // profile.pence_per_day)))
+    if profile.cumulative_pence(lo) - c0 >= amount:
+        return float(lo)
+    span = DAY_S
+    hi = lo + span
+    limit = lo + 1000 * 366 * DAY_S  # a thousand years: a profile that spends nothing never gets there
+    while profile.cumulative_pence(hi) - c0 < amount:
+        if hi >= limit:
+            return math.inf
+        lo, span = hi, span * 2
+        hi = min(lo + span, limit)
+    while lo < hi:  # invariant: spend by hi reaches amount; by lo - 1 (or lo, initially) it does not
+        mid = (lo + hi) // 2
+        if profile.cumulative_pence(mid) - c0 >= amount:
+            hi = mid
+        else:
+            lo = mid + 1
+    return float(hi)
+
+
+def next_due_s(state: MeterState, *, thresholds_pence: Sequence[int] = ()) -> float:
+    """When the meter, left alone after ``state.updated_at``, next needs stepping (seconds; inf: never).
+
+    Stepping it earlier changes nothing a later step would not (consumption is additive and the
+    disablement time is exact), so a premises may wake it only then: the first second by which
+    consumption takes the balance to the floor (supply disabled) or below the low-credit, EC or
+    disablement threshold (alerts, EC availability) or below any of ``thresholds_pence`` (e.g. where a
+    consumer tops up), or the next midnight while debt is being recovered. Conservative: an earlier
+    answer only costs a step that changes nothing."""
+    t0 = state.updated_at
+    due = math.inf
+    cfg = state.config
+    if state.debt_pence > 0 and cfg.debt_recovery_per_day_pence > 0:
+        due = float((math.floor(t0 / DAY_S) + 1) * DAY_S)
+    if state.supply is not SupplyState.ENABLED:
+        return due  # no consumption: the balance only moves with an input
+    b = state.balance_pence
+    amounts = [b - state.floor_pence] if b > state.floor_pence else []
+    for x in (cfg.low_credit_threshold_pence, cfg.emergency_credit_threshold_pence,
+              cfg.disablement_threshold_pence, *thresholds_pence):
+        if b >= x:
+            amounts.append(b - x + 1)  # "below x" is reached when the spend is b - x + 1
+    for amount in sorted(set(a for a in amounts if a > 0)):
+        t = _first_second_spent(state.profile, t0, amount)
+        if t < due:
+            due = t
+        break  # the smallest amount is crossed first
+    return due

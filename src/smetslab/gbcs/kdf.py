@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 
 from smetslab.errors import InputError
-from smetslab.gbcs import _crypto
+from smetslab.gbcs import crypto
 
 __all__ = ["KDFMode", "ALGORITHM_ID", "other_info", "derive_key"]
 
@@ -42,4 +42,4 @@ def other_info(originator: bytes, mode: int, counter: int, recipient: bytes) -> 
 
 def derive_key(z: bytes, info: bytes) -> bytes:
     """The 16-byte AES key from the ECDH secret ``z`` and ``info`` (see ``other_info``)."""
-    return _crypto.kdf_one_step_sha256(z, info, 16)
+    return crypto.kdf_one_step_sha256(z, info, 16)

@@ -28,8 +28,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from smetslab.errors import InputError
-from smetslab.gbcs import _crypto
-from smetslab.gbcs._crypto import Certificate, PrivateKey
+from smetslab.gbcs import crypto
+from smetslab.gbcs.crypto import Certificate, PrivateKey
 from smetslab.gbcs.keystore import KeyId, Keystore, KeyUsage
 from smetslab.units import EUI64, parse_eui
 
@@ -123,13 +123,13 @@ class TestPKI:
     def files(self) -> dict[str, bytes]:
         """File name -> content, in the RTDS keystore layout (plus CA certificates and the manifest)."""
         out: dict[str, bytes] = {
-            ROOT_CA_NAME: _crypto.certificate_pem(self.root),
-            ISSUING_CA_NAME: _crypto.certificate_pem(self.issuing_ca),
+            ROOT_CA_NAME: crypto.certificate_pem(self.root),
+            ISSUING_CA_NAME: crypto.certificate_pem(self.issuing_ca),
         }
         for k in self.keys:
             stem = k.kid.file_stem()
-            out[f"{stem}.pem"] = _crypto.certificate_pem(k.certificate)
-            out[f"{stem}.key"] = _crypto.private_key_pem(k.private)
+            out[f"{stem}.pem"] = crypto.certificate_pem(k.certificate)
+            out[f"{stem}.key"] = crypto.private_key_pem(k.private)
         manifest = {
             "generated_by": "smetslab keys generate",
             "note": "TEST keys only: private keys are stored unencrypted",
@@ -165,8 +165,8 @@ class _Source:
 
     def key(self, label: str) -> PrivateKey:
         if self._seed is None:
-            return _crypto.generate_private_key()
-        return _crypto.private_key_from_seed(self._seed + b"|" + label.encode())
+            return crypto.generate_private_key()
+        return crypto.private_key_from_seed(self._seed + b"|" + label.encode())
 
     def serial(self, label: str) -> int:
         if self._seed is None:
@@ -183,10 +183,10 @@ def generate_pki(entities: PKIEntities | None = None, *, seed: int | bytes | Non
         raise InputError("not_before: expected a timezone-aware datetime (UTC)")
     src = _Source(seed)
     root_key = src.key("root-ca")
-    root = _crypto.build_ca_certificate(root_key, common_name="smetslab test root", role=0, issuer_key=None,
+    root = crypto.build_ca_certificate(root_key, common_name="smetslab test root", role=0, issuer_key=None,
                                         issuer=None, not_before=not_before, serial=src.serial("root-ca"))
     ca_key = src.key("issuing-ca")
-    ca = _crypto.build_ca_certificate(ca_key, common_name="smetslab test issuing CA", role=7,
+    ca = crypto.build_ca_certificate(ca_key, common_name="smetslab test issuing CA", role=7,
                                       issuer_key=root_key, issuer=root, not_before=not_before,
                                       serial=src.serial("issuing-ca"))
     keys: list[GeneratedKey] = []
@@ -196,13 +196,13 @@ def generate_pki(entities: PKIEntities | None = None, *, seed: int | bytes | Non
             kid = KeyId(eui, usage, prepayment)
             label = f"{entity}|{kid.file_stem()}"
             private = src.key(label)
-            public = _crypto.public_key_of(private)
+            public = crypto.public_key_of(private)
             if is_device:
-                cert = _crypto.build_device_certificate(public, eui=eui, usage=usage.value, issuer_key=ca_key,
+                cert = crypto.build_device_certificate(public, eui=eui, usage=usage.value, issuer_key=ca_key,
                                                         issuer=ca, not_before=not_before,
                                                         serial=src.serial(label))
             else:
-                cert = _crypto.build_organisation_certificate(public, eui=eui, role=role, usage=usage.value,
+                cert = crypto.build_organisation_certificate(public, eui=eui, role=role, usage=usage.value,
                                                               issuer_key=ca_key, issuer=ca,
                                                               not_before=not_before, serial=src.serial(label))
             keys.append(GeneratedKey(kid, entity, private, cert))

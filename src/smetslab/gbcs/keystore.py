@@ -2,8 +2,9 @@
 
 File names are ``<eui>[-pp]-<ds|ka>.<pem|key>``: ``.pem`` is the public side (an X.509 certificate
 or a bare SubjectPublicKeyInfo), ``.key`` a PKCS#8 private key; ``-pp`` marks a supplier's
-prepayment (UTRN) key-agreement pair. Files are indexed at open and parsed on first use, so a
-malformed file is reported (by name) only when a key it holds is needed.
+prepayment (UTRN) key-agreement pair. Every key file is read at open (all the I/O happens there, so
+a device step that needs a key never touches the disk) and parsed on first use, so a malformed file
+is reported (by name) only when a key it holds is needed; an unreadable one at open.
 
 ECDH secrets are cached per key pair: deriving them dominates GBCS verification time, and the
 secret for a fixed pair of static keys never changes.
@@ -17,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from smetslab.errors import InputError, KeyNotFoundError
-from smetslab.gbcs import _crypto
-from smetslab.gbcs._crypto import Certificate, PrivateKey, PublicKey
+from smetslab.gbcs import crypto
+from smetslab.gbcs.crypto import Certificate, PrivateKey, PublicKey
 from smetslab.units import EUI64, parse_eui
 
 __all__ = ["Keystore", "KeyUsage", "KeyId"]
@@ -48,8 +49,8 @@ class Keystore:
     """A set of GBCS keys. Build with ``from_directory`` or add keys in memory with ``add``."""
 
     def __init__(self) -> None:
-        self._public_files: dict[KeyId, Path] = {}
-        self._private_files: dict[KeyId, Path] = {}
+        self._public_files: dict[KeyId, tuple[Path, bytes]] = {}  # read at open, parsed on first use
+        self._private_files: dict[KeyId, tuple[Path, bytes]] = {}
         self._public: dict[KeyId, tuple[PublicKey, Certificate | None]] = {}
         self._private: dict[KeyId, PrivateKey] = {}
         self._secrets: dict[tuple[KeyId, KeyId], bytes] = {}
@@ -58,7 +59,8 @@ class Keystore:
     # -- construction -------------------------------------------------------------------------
     @classmethod
     def from_directory(cls, path: str | Path) -> Keystore:
-        """Index a key folder. Raises InputError if it is missing or holds no key files."""
+        """Read a key folder (every key file's bytes, now). Raises InputError if it is missing, holds no key
+        files, or one cannot be read."""
         folder = Path(path)
         if not folder.is_dir():
             raise InputError(f"keystore {str(folder)!r}: not a directory; pass a folder of "
@@ -70,7 +72,7 @@ class Keystore:
             if not m or not f.is_file():
                 continue
             kid = KeyId(parse_eui(m["eui"]), KeyUsage(m["usage"]), bool(m["pp"]))
-            (ks._public_files if m["ext"] == "pem" else ks._private_files)[kid] = f
+            (ks._public_files if m["ext"] == "pem" else ks._private_files)[kid] = (f, _read(f))
         if not ks._public_files and not ks._private_files:
             raise InputError(f"keystore {str(folder)!r}: no key files named <eui>[-pp]-<ds|ka>.<pem|key> found")
         return ks
@@ -83,7 +85,7 @@ class Keystore:
         if private is not None:
             self._private[kid] = private
             if public is None:
-                public = _crypto.public_key_of(private)
+                public = crypto.public_key_of(private)
         if public is not None:
             self._public[kid] = (public, certificate)
         self._secrets = {k: v for k, v in self._secrets.items() if kid not in k}
@@ -114,11 +116,11 @@ class Keystore:
         entry = self._public.get(kid)
         if entry is not None:
             return entry
-        path = self._public_files.get(kid)
-        if path is not None:
-            entry = _crypto.load_public_pem(_read(path), f"key file {str(path)!r}")
+        stored = self._public_files.get(kid)
+        if stored is not None:
+            entry = crypto.load_public_pem(stored[1], f"key file {str(stored[0])!r}")
         elif self.has_private(kid):
-            entry = (_crypto.public_key_of(self._private_key(kid)), None)
+            entry = (crypto.public_key_of(self._private_key(kid)), None)
         else:
             raise KeyNotFoundError(f"no public {kid} key in keystore {self.source!r} "
                                    f"(looked for {kid.file_stem()}.pem)")
@@ -129,11 +131,11 @@ class Keystore:
         key = self._private.get(kid)
         if key is not None:
             return key
-        path = self._private_files.get(kid)
-        if path is None:
+        stored = self._private_files.get(kid)
+        if stored is None:
             raise KeyNotFoundError(f"no private {kid} key in keystore {self.source!r} "
                                    f"(looked for {kid.file_stem()}.key)")
-        key = _crypto.load_private_pem(_read(path), f"key file {str(path)!r}")
+        key = crypto.load_private_pem(stored[1], f"key file {str(stored[0])!r}")
         self._private[kid] = key
         return key
 
@@ -151,7 +153,7 @@ class Keystore:
                 problems[kid] = _short(str(exc))
                 continue
             if private is not None and public is not None and \
-                    _crypto.public_key_der(_crypto.public_key_of(private)) != _crypto.public_key_der(public):
+                    crypto.public_key_der(crypto.public_key_of(private)) != crypto.public_key_der(public):
                 problems[kid] = (f"key file {str(self._private_files.get(kid, kid.file_stem() + '.key'))!r}: the "
                                  f"private key is not the pair of the public key in {kid.file_stem()}.pem")
         return problems
@@ -168,9 +170,9 @@ class Keystore:
         if cached is not None:
             return cached
         if self.has_private(a) and self.has_public(b):
-            z = _crypto.ecdh(self._private_key(a), self._public_entry(b)[0])
+            z = crypto.ecdh(self._private_key(a), self._public_entry(b)[0])
         elif self.has_private(b) and self.has_public(a):
-            z = _crypto.ecdh(self._private_key(b), self._public_entry(a)[0])
+            z = crypto.ecdh(self._private_key(b), self._public_entry(a)[0])
         else:
             raise KeyNotFoundError(f"cannot agree a key between {a} and {b}: keystore {self.source!r} "
                                    f"holds neither side's private key together with the other's public key")

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from smetslab.errors import AuthenticationError, InputError, KeyNotFoundError
-from smetslab.gbcs import _crypto
+from smetslab.gbcs import crypto
 from smetslab.gbcs.frames import (
     CRA,
     MAC_LENGTH,
@@ -112,7 +112,7 @@ def mac_key(apdu: GeneralSigning, keystore: Keystore, acb: EUI64 | str | bytes =
 
 
 def _mac(key: bytes, originator: bytes, apdu_bytes: bytes) -> bytes:
-    return _crypto.gcm_tag(key, originator + _IV_SUFFIX, _MAC_AAD_PREFIX + apdu_bytes)[:MAC_LENGTH]
+    return crypto.gcm_tag(key, originator + _IV_SUFFIX, _MAC_AAD_PREFIX + apdu_bytes)[:MAC_LENGTH]
 
 
 def compute_mac(apdu: GeneralSigning, keystore: Keystore, acb: EUI64 | str | bytes = RTDS_ACB) -> bytes:
@@ -152,7 +152,7 @@ def _verify_signature_raw(apdu: GeneralSigning, signed: bytes, keystore: Keystor
     if apdu.signature is None:
         raise AuthenticationError("signature")  # asked to verify an unsigned message: not valid
     public = keystore.public(apdu.originator, KeyUsage.DS)
-    _crypto.ecdsa_verify_raw(public, signed, apdu.signature)
+    crypto.ecdsa_verify_raw(public, signed, apdu.signature)
 
 
 def verify_signature(frame: Frame, keystore: Keystore) -> None:
@@ -169,7 +169,7 @@ def sign(apdu: GeneralSigning, keystore: Keystore, signer: EUI64 | str | bytes |
     """
     who = apdu.originator if signer is None else parse_eui(signer, "signer")
     private = keystore.private(who, KeyUsage.DS)
-    signature = _crypto.ecdsa_sign_raw(private, signed_bytes(apdu))
+    signature = crypto.ecdsa_sign_raw(private, signed_bytes(apdu))
     return replace(apdu, signature=signature, signature_field=True)
 
 
@@ -355,7 +355,7 @@ def decrypt_protected(frame: Frame, keystore: Keystore) -> list[tuple[ProtectedB
         return []
     key = payload_key(apdu, keystore)
     iv = apdu.originator + _IV_SUFFIX
-    return [(b, _crypto.gcm_decrypt(key, iv, _PROTECTED_AAD, b.ciphertext, b.tag)) for b in blocks]
+    return [(b, crypto.gcm_decrypt(key, iv, _PROTECTED_AAD, b.ciphertext, b.tag)) for b in blocks]
 
 
 def encrypt_block(apdu: GeneralSigning, keystore: Keystore, plaintext: bytes) -> bytes:
@@ -367,5 +367,5 @@ def encrypt_block(apdu: GeneralSigning, keystore: Keystore, plaintext: bytes) ->
     if len(plaintext) > 0xFFFF - _PROTECTED_MIN:
         raise InputError(f"protected payload: {len(plaintext)} bytes, at most {0xFFFF - _PROTECTED_MIN} allowed")
     key = payload_key(apdu, keystore)
-    ct, tag = _crypto.gcm_encrypt(key, apdu.originator + _IV_SUFFIX, _PROTECTED_AAD, plaintext, MAC_LENGTH)
+    ct, tag = crypto.gcm_encrypt(key, apdu.originator + _IV_SUFFIX, _PROTECTED_AAD, plaintext, MAC_LENGTH)
     return PROTECTED_HEADER + ct + tag

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from smetslab.errors import AuthenticationError, InputError
-from smetslab.gbcs import _crypto
+from smetslab.gbcs import crypto
 from smetslab.gbcs.kdf import ALGORITHM_ID, KDFMode, other_info
 from smetslab.gbcs.keystore import KeyId, Keystore, KeyUsage
 from smetslab.units import EUI64, parse_eui
@@ -247,18 +247,18 @@ def mac_inputs(keystore: Keystore, supplier: EUI64 | str, meter: EUI64 | str, co
     m = _eui(meter, "meter")
     c = _check_counter(counter)
     other_info = _other_info(s, m, c)
-    key = _crypto.kdf_one_step_sha256(_z(keystore, s, m), other_info)
+    key = crypto.kdf_one_step_sha256(_z(keystore, s, m), other_info)
     iv = bytes(s) + b"\x00\x00\x00\x00"
     aad = _AAD_PREFIX + s + m + bytes((_CRA_COMMAND,)) + c.to_bytes(8, "big") + hi32.to_bytes(4, "big")
-    return MACInputs(hi32, other_info, key, iv, aad, _crypto.gcm_tag(key, iv, aad))
+    return MACInputs(hi32, other_info, key, iv, aad, crypto.gcm_tag(key, iv, aad))
 
 
 def _mac32(z: bytes, supplier: bytes, meter: bytes, counter: int, hi32: int) -> bytes:
     c8 = counter.to_bytes(8, "big")
-    key = _crypto.kdf_one_step_sha256(
+    key = crypto.kdf_one_step_sha256(
         z, ALGORITHM_ID + supplier + b"\x09\x01" + c8 + meter)
     aad = _AAD_PREFIX + supplier + meter + b"\x01" + c8 + hi32.to_bytes(4, "big")
-    tag = _crypto.gcm_tag(key, supplier + b"\x00\x00\x00\x00", aad)
+    tag = crypto.gcm_tag(key, supplier + b"\x00\x00\x00\x00", aad)
     return tag[12:16]  # the LAST 4 bytes, not GCM's usual truncation
 
 

@@ -1,4 +1,5 @@
-"""Scenario files: YAML -> validated ``Scenario``, with one-line errors naming what to fix.
+"""Scenario and story files: YAML -> validated ``Scenario`` / ``Story``, with one-line errors naming what
+to fix. One YAML reader (``read_yaml``) and one file/YAML error formatter serve both.
 
 A scenario file may start with ``extends: NAME_OR_PATH`` (a built-in scenario name such as
 ``gb-default``, or a path relative to the file): the named scenario is loaded first and this file's
@@ -15,8 +16,10 @@ import yaml
 
 from smetslab.errors import InputError
 from smetslab.fleet.scenario import Scenario, recentre_sweep, validate_scenario
+from smetslab.premises.story import Story, validate_story
 
-__all__ = ["load_scenario", "builtin_scenarios", "DEFAULT_SCENARIO", "read_scenario_data"]
+__all__ = ["load_scenario", "load_story", "read_yaml", "builtin_scenarios", "DEFAULT_SCENARIO",
+           "read_scenario_data"]
 
 DEFAULT_SCENARIO = "gb-default"
 _MAX_EXTENDS = 8
@@ -45,24 +48,36 @@ def _resolve(ref: str, relative_to: Path | None) -> Path:
                      f"{', '.join(builtins)}")
 
 
-def _read_yaml(path: Path) -> Any:
+def read_yaml(path: Path, what: str = "scenario") -> Any:
+    """The parsed YAML of a ``what`` file ("scenario", "story"). InputError, one line naming the file: missing,
+    a directory, not UTF-8, unreadable, or not valid YAML (with the line and column)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"scenario {str(path)!r}: no such file") from None
+        raise InputError(f"{what} {str(path)!r}: no such file") from None
     except IsADirectoryError:
-        raise InputError(f"scenario {str(path)!r}: is a directory, expected a YAML file") from None
+        raise InputError(f"{what} {str(path)!r}: is a directory, expected a YAML file") from None
     except UnicodeDecodeError:
-        raise InputError(f"scenario {str(path)!r}: not a UTF-8 text file") from None
+        raise InputError(f"{what} {str(path)!r}: not a UTF-8 text file") from None
     except OSError as exc:
-        raise InputError(f"scenario {str(path)!r}: cannot be read ({exc.strerror})") from None
+        raise InputError(f"{what} {str(path)!r}: cannot be read ({exc.strerror})") from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"scenario {str(path)!r}: not valid YAML{where}: {problem}") from None
+        raise InputError(f"{what} {str(path)!r}: not valid YAML{where}: {problem}") from None
+
+
+def load_story(path: Path | str) -> Story:
+    """Read and validate a story YAML file (docs/stories.md). InputError for a missing file, bad YAML or a
+    bad field; a story without a ``name`` takes the file's."""
+    p = Path(path)
+    story = validate_story(read_yaml(p, "story"), repr(str(p)))
+    if not story.name:
+        story = story.model_copy(update={"name": p.stem})
+    return story
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -79,7 +94,7 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 def read_scenario_data(path: Path, _depth: int = 0) -> dict[str, Any]:
     """The scenario file's data with any ``extends`` chain merged in (not yet validated)."""
-    data = _read_yaml(path)
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise InputError(f"scenario {str(path)!r}: expected a mapping of fields at the top level, got "
                          f"{type(data).__name__}")

@@ -35,6 +35,7 @@ __all__ = [
     "wait_for_alternating_window_s",
     "preauthorised_join_permitted",
     "alternating_open_hours",
+    "local_join_permitted",
 ]
 
 DAY_S = 86_400.0
@@ -143,3 +144,38 @@ def alternating_open_hours(horizon_s: float, windows_per_day: int = 1,
         start = rest_from + (k + phase) * spacing_s
         total_s += max(0.0, min(start + window_s, horizon_s) - start) if start < horizon_s else 0.0
     return total_s / 3_600.0
+
+
+def local_join_permitted(joiner: str, mechanisms: frozenset[str], now_s: float, powered_on_at_s: float,
+                         button_pressed_at_s: float | None, preregistered: bool = False, *,
+                         hht_window_s: float = HHT_WINDOW_S, button_window_s: float = HUB_BUTTON_WINDOW_S,
+                         alternating_windows_per_day: int = 1,
+                         alternating_window_s: float = ALTERNATING_WINDOW_S) -> bool:
+    """May the hub admit a *local* join (one the DCC did not prepare with CCS01) of ``joiner`` ("HHT" or
+    "PPMID"; nothing else ever joins locally) at ``now_s``, under the local-pairing ``mechanisms`` in force
+    (``policy.options``: standing, button, alternating, power_cycle, preauth)? Permitted if any permits it:
+
+    - always: an HHT within ``hht_window_s`` (60 min) after power-on - unless ``alternating`` is in force,
+      which replaces that window (DESIGN.md: "instead of the 60-minute window");
+    - ``standing`` (secmp0037): an HHT or a PPMID at any time;
+    - ``power_cycle`` (power_cycle_window): a PPMID too, in the same window after power-on;
+    - ``button`` (hub_button): an HHT or a PPMID within ``button_window_s`` after a button press;
+    - ``alternating`` (alternating_windows): an HHT or a PPMID in the scheduled windows;
+    - ``preauth`` (firmware_preauth): a PPMID whose EUI and install code were pre-registered.
+    """
+    if joiner not in ("HHT", "PPMID"):
+        return False
+    power_hour = bool(hht_window_open(now_s, powered_on_at_s, hht_window_s))
+    if "standing" in mechanisms and bool(standing_window_open(now_s)):
+        return True
+    if "button" in mechanisms and button_pressed_at_s is not None and bool(
+            button_window_open(now_s, button_pressed_at_s, button_window_s)):
+        return True
+    if "alternating" in mechanisms and bool(alternating_window_open(now_s, alternating_windows_per_day,
+                                                                    alternating_window_s)):
+        return True
+    if "preauth" in mechanisms and joiner == "PPMID" and bool(preauthorised_join_permitted(preregistered)):
+        return True
+    if joiner == "HHT":
+        return power_hour and "alternating" not in mechanisms
+    return power_hour and "power_cycle" in mechanisms

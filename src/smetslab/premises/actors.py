@@ -30,7 +30,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Literal
 
-from smetslab.devices._common import DeviceType, Fuel, read_gbcs
+from smetslab.devices.han import DeviceType, Fuel, read_gbcs
 from smetslab.errors import CodecError, InputError
 from smetslab.gbcs import messages as M
 from smetslab.gbcs import utrn as gbcs_utrn

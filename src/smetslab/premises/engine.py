@@ -76,6 +76,9 @@ class Priority(enum.IntEnum):
 
 def _jsonable(value: Any) -> Any:
     """A JSON-friendly copy of an event field: enums by name, bytes as hex, EUIs as 16 hex digits."""
+    t = type(value)
+    if t is str or t is int or t is float or t is bool or value is None:  # most fields: nothing to do
+        return value
     if isinstance(value, EUI64):
         return str(value)
     if isinstance(value, enum.Enum):
@@ -111,18 +114,49 @@ def event_fields(event: Any) -> dict[str, Any]:
     return {"value": _jsonable(event)}
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
 class LogRecord:
-    """One line of the event log: at ``time`` (s), ``device`` emitted ``event`` with ``fields``."""
+    """One line of the event log: at ``time`` (s), ``device`` emitted ``event`` with ``fields``.
 
-    time: float
-    device: str
-    event: str
-    fields: dict[str, Any]
+    A device event's ``fields`` are made JSON-friendly when first read, not when logged: most records
+    of a long run are never read one by one (the runner counts and filters them by name), and the
+    conversion was a quarter of a quiet run. Device events are frozen dataclasses, so reading later
+    gives what reading at once would have."""
+
+    __slots__ = ("time", "device", "event", "_fields", "_source")
+
+    def __init__(self, time: float, device: str, event: str, fields: dict[str, Any] | None = None, *,
+                 source: Any = None) -> None:
+        self.time = time
+        self.device = device
+        self.event = event
+        self._fields = fields
+        self._source = source
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        if self._fields is None:
+            self._fields = event_fields(self._source) if self._source is not None else {}
+            self._source = None
+        return self._fields
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LogRecord):
+            return NotImplemented
+        return (self.time, self.device, self.event, self.fields) == (other.time, other.device, other.event,
+                                                                     other.fields)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable cache inside, like the dataclass it replaces
+
+    def __repr__(self) -> str:
+        return (f"LogRecord(time={self.time!r}, device={self.device!r}, event={self.event!r}, "
+                f"fields={self.fields!r})")
 
     def to_json(self) -> str:
         return json.dumps({"time": self.time, "device": self.device, "event": self.event,
                            "fields": self.fields}, separators=(",", ":"), sort_keys=False)
+
+
+_FROZEN: dict[type, bool] = {}  # event type -> a frozen dataclass (its fields may be read later)
 
 
 class EventLog:
@@ -132,7 +166,13 @@ class EventLog:
         self.records: list[LogRecord] = []
 
     def append(self, time: float, device: str, event: Any) -> LogRecord:
-        rec = LogRecord(float(time), device, type(event).__name__, event_fields(event))
+        t = type(event)
+        frozen = _FROZEN.get(t)
+        if frozen is None:
+            params = getattr(t, "__dataclass_params__", None)
+            frozen = _FROZEN[t] = params is not None and bool(params.frozen)
+        rec = (LogRecord(float(time), device, type(event).__name__, source=event) if frozen
+               else LogRecord(float(time), device, type(event).__name__, event_fields(event)))
         self.records.append(rec)
         return rec
 
@@ -163,6 +203,7 @@ class EventLog:
 
 Step = Callable[[Any, Any, SimTime], tuple[Any, Sequence[Any]]]
 EventHook = Callable[["Engine", "DeviceActor", Any], None]
+ActionHook = Callable[[int, int], None]
 
 
 @dataclasses.dataclass(slots=True)
@@ -187,6 +228,8 @@ class Engine:
         self._queue: list[tuple[float, int, int, Callable[[], None]]] = []
         self._seq = itertools.count()
         self._hooks: list[EventHook] = []
+        self._after: list[ActionHook] = []
+        self.priority: int = int(Priority.INPUT)  # of the action being processed (or last processed)
 
     # -- devices --------------------------------------------------------------------------------
     def add_device(self, name: str, state: Any, step: Step, *, eui: EUI64 | None = None) -> DeviceActor:
@@ -218,6 +261,12 @@ class Engine:
             for hook in self._hooks:
                 hook(self, actor, ev)
         return events
+
+    def after_action(self, hook: ActionHook) -> None:
+        """Call ``hook(priority, first)`` after every action the queue runs: its priority, and the index of
+        the first log record it wrote (``len(log)`` if none): how the premises learns what happened
+        (``premises.clock``)."""
+        self._after.append(hook)
 
     # -- scheduling -----------------------------------------------------------------------------
     def schedule(self, at: float, action: Callable[[], None], *, priority: int = Priority.INPUT) -> None:
@@ -262,9 +311,16 @@ class Engine:
         """Process the next action. False when the queue is empty."""
         if not self._queue:
             return False
-        at, _prio, _seq, action = heapq.heappop(self._queue)
+        at, prio, _seq, action = heapq.heappop(self._queue)
         self.now = SimTime(at)
+        self.priority = prio
+        if not self._after:
+            action()
+            return True
+        n = len(self.log.records)
         action()
+        for hook in self._after:
+            hook(prio, n)
         return True
 
     def run(self, until: float) -> None:
@@ -342,6 +398,8 @@ class HANMedium:
         self.hub = hub
         self.latency_s = latency_s
         self._sleepy: dict[str, _Sleepy] = {}
+        self._joined_of: object = None  # the hub state ``_joined`` was read from
+        self._joined: dict[EUI64, bool] = {}
         engine.on_event(self._watch_hub)
 
     def _watch_hub(self, engine: Engine, actor: DeviceActor, event: Any) -> None:
@@ -362,7 +420,17 @@ class HANMedium:
         if device == self.hub:
             return True
         eui = self.engine.devices[device].eui
-        return eui is not None and chf_machine.is_joined(self._hub_state(), eui)
+        if eui is None:
+            return False
+        # Asked several times per frame; the answer changes only with the hub's state (a new object each
+        # time it changes), so it is remembered per state.
+        state = self._hub_state()
+        if state is not self._joined_of:
+            self._joined_of, self._joined = state, {}
+        joined = self._joined.get(eui)
+        if joined is None:
+            joined = self._joined[eui] = chf_machine.is_joined(state, eui)
+        return joined
 
     # -- sleepy devices ----------------------------------------------------------------------------
     def add_sleepy(self, device: str, *, wake_interval_s: float, first_wake: float | None = None,

@@ -3,11 +3,15 @@ DCC, the supplier's head-end, a consumer and attackers, exchanging real GBCS byt
 
 Theory of operation
 -------------------
-``Site`` wires the pure device machines (``smetslab.devices``) and the meters' GBCS application
-layer (``premises.nodes``) onto one seeded ``Engine``. The timeline methods (``install``,
+``Site`` is the façade: it wires the pure device machines (``smetslab.devices``) and the meters' GBCS
+application layer (``devices.nodes``) onto one seeded ``Engine``, routes what they emit, and hands each
+other job to a collaborator with one job: ``premises.config`` (the settings, declared once),
+``premises.book`` (what a snapshot keeps), ``premises.routing`` (the event hook), ``premises.clock`` (ticks and wake-ups only where due),
+``premises.pairing`` (PPMID pairing and HHT visits), ``premises.attacking`` (the attacks),
+``premises.measures`` (closed-form counters) and ``premises.snapshot`` (snapshot and restore). The timeline methods (``install``,
 ``wan_lost``, ``replacement_ppmid_arrives``, ``issue_utrn``, ``attacker``, ...) only *schedule*
 actions; ``run(until)`` plays them. Everything a device emits is logged by the engine and seen by one
-hook, ``Site._on_event``, which routes it: HAN frames over ``HANMedium`` (frames for the sleepy GSME
+hook, ``premises.routing.EventRouter``, which routes it: HAN frames over ``HANMedium`` (frames for the sleepy GSME
 through the GPF and the hub's queue), GBCS replies and alerts up the WAN to the DCC (or back through
 the Wi-Fi PPMID, or to the installer's HHT), CHF join events to the joining devices. The hook never
 steps a device itself; it schedules, so deliveries are never re-entrant.
@@ -35,61 +39,49 @@ integration of route availability, so they survive a snapshot/restore.
 from __future__ import annotations
 
 import dataclasses
-import datetime
-import functools
-import hashlib
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import numpy as np
-
-from smetslab.devices import JoinWindowPolicy
+from smetslab.devices import JoinWindowPolicy, nodes
 from smetslab.devices import chf as C
 from smetslab.devices import gpf as G
 from smetslab.devices import hht as H
 from smetslab.devices import ihd as I
 from smetslab.devices import ppmid as P
 from smetslab.devices import prepayment as pp
-from smetslab.devices._common import (
+from smetslab.devices.esme import new_esme
+from smetslab.devices.gsme import new_gsme
+from smetslab.devices.han import (
     DeviceType,
     Fuel,
     GBCSFrame,
-    GBCSOut,
-    HANFrameOut,
-    HANJoined,
-    LocalPairing,
-    MeterReport,
     ReplayRule,
     Via,
     gbcs_frame,
 )
-from smetslab.devices.esme import new_esme
-from smetslab.devices.gsme import new_gsme
 from smetslab.errors import CodecError, InputError
 from smetslab.gbcs import keygen
 from smetslab.gbcs import messages as M
-from smetslab.gbcs.keystore import KeyId, Keystore, KeyUsage
+from smetslab.gbcs.keystore import KeyId, KeyUsage
 from smetslab.policy import options as policy_options
 from smetslab.policy import routes as policy_routes
 from smetslab.policy import wan as policy_wan
-from smetslab.policy import windows as policy_windows
-from smetslab.premises import nodes
+from smetslab.premises import measures
 from smetslab.premises.actors import DCC, Consumer, HomeView, Plan, Route, SupplierHeadEnd, utrn_value
 from smetslab.premises.attackers import (
     Attack,
-    AttackKind,
     RelayVerdict,
-    garbage,
-    is_rogue,
     relay_verdict,
-    rogue_identity,
-    tamper_utrn,
-    tamper_wire,
 )
+from smetslab.premises.attacking import AttackDriver
+from smetslab.premises.book import Book, Joiner, Later, Visit
+from smetslab.premises.clock import PUBLISH_PRIORITY, MeterClock, next_on_grid
+from smetslab.premises.config import IHD_EUI, METER_NAME, SiteConfig, install_code
 from smetslab.premises.engine import Engine, HANMedium, Priority
-from smetslab.premises.persistence import StateCodec
+from smetslab.premises.pairing import Pairing
+from smetslab.premises.routing import EventRouter
+from smetslab.premises.snapshot import SNAPSHOT_VERSION, Snapshotter, restore
 from smetslab.units import EUI64, SimTime
 
 __all__ = ["SiteConfig", "Site", "COUNTER_NAMES", "UTRNRoute", "SNAPSHOT_VERSION"]
@@ -97,7 +89,8 @@ __all__ = ["SiteConfig", "Site", "COUNTER_NAMES", "UTRNRoute", "SNAPSHOT_VERSION
 UTRNRoute = Literal["wan", "relay", "phone_app", "ppmid", "meter_keypad", "sms"]
 _UTRN_ROUTES = ("wan", "relay", "phone_app", "ppmid", "meter_keypad", "sms")
 _FUELS = {"electricity": Fuel.ELECTRICITY, "gas": Fuel.GAS}
-_METER_NAME = {Fuel.ELECTRICITY: "ESME", Fuel.GAS: "GSME"}
+_METER_NAME = METER_NAME
+_METERS = (DeviceType.ESME, DeviceType.GSME)
 
 COUNTER_NAMES = (
     "topups_accepted", "topups_rejected", "topups_credited_pence", "duplicate_utrns_rejected", "forged_rejected",
@@ -111,254 +104,35 @@ COUNTER_NAMES = (
 )
 """What ``Site.counters()`` returns (docs/emulator.md defines each)."""
 
-SNAPSHOT_VERSION = 2
-"""Format of ``Site.state_snapshot`` (2: written by ``persistence.StateCodec``; 1 was a private codec's)."""
 
-_IHD_EUI = EUI64("00DB1234567890B0")
+_IHD_EUI = IHD_EUI
 _HHT_BASE = int("00DB1234567890C0", 16)
 _PPMID_BASE = int("00DB12345678A400", 16)  # replacement PPMID n has EUI _PPMID_BASE + n
 
 
-# --------------------------------------------------------------------------------------------------
-# Configuration
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SiteConfig:
-    """A premises, all plain data (a story fills it). Money in integer pence, times in seconds.
-
-    Contract fields first (``seed`` ... ``device_log_capacity``); the rest have defaults. Assumptions
-    are labelled in docs/emulator.md.
-    """
-
-    seed: int = 0
-    options: str = "baseline"
-    fuel: Literal["dual", "electricity", "gas"] = "dual"
-    initial_credit_pence: int = 1000
-    daily_spend_pence: int = 300
-    meter_keypad_reachable: bool = True
-    broadband: bool = True
-    phone: bool = True
-    consumer_tops_up_below_pence: int | None = None
-    keystore: Keystore | None = field(default=None, compare=False, repr=False)
-    device_log_capacity: int = 16
-    # -- beyond the contract ------------------------------------------------------------------------
-    top_up_pence: int = 2000  # what the consumer buys each time
-    hub_reachable: bool | None = None  # None: same as meter_keypad_reachable (the hub sits on the meter)
-    smartphone: bool = True  # for the meter_bluetooth / meter_nfc phone app
-    wifi_ppmid: bool = True  # the PPMID has the Wi-Fi module SECMP0038 needs
-    new_hub: bool = True  # the hub is new enough to have the hub_button
-    new_meters: bool = True  # the meters carry the radio meter_bluetooth / meter_nfc need
-    firmware_ok: bool = True  # the hub runs the option's firmware (secmp0037, windows, preauth)
-    mesh_neighbour: Literal["none", "same_supplier", "other_supplier"] = "none"
-    mesh_broker_days: float = 7.0
-    replay_rule: Literal["strictly_greater", "unseen", "off"] = "strictly_greater"
-    emergency_credit_pence: int = 500
-    debt_pence: int = 0
-    debt_recovery_per_day_pence: int = 0
-    gsme_wake_interval_s: float = 1800.0
-    tick_s: float = 3600.0
-    display_interval_s: float = 86_400.0
-    join_timeout_min: int = 90  # CCS01 JoinTimePeriod, read as minutes (RTDS 90)
-    join_delay_s: float = 10.0  # a logged device joins this long after its CCS01
-    cbke_s: float = 5.0  # key establishment keeps the hub busy this long per local join attempt
-    join_retry_s: float = 600.0
-    max_join_retries: int = 50
-    pending_s: float = 21_600.0  # the consumer waits this long for a top-up before trying again
-    engineer_after_no_route_days: float | None = None  # None: no engineer is sent automatically
-    wan_latency_s: float = 0.0
-    epoch: str = "2025-01-01T00:00:00+00:00"  # simulated t = 0 (for GBCS time stamps)
-
-    def __post_init__(self) -> None:
-        def bad(name: str, allowed: str) -> InputError:
-            return InputError(f"{name} {getattr(self, name)!r}: {allowed}")
-
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise bad("seed", "must be an integer")
-        policy_options.combine(self.options, "options")  # InputError naming the unknown part
-        if self.fuel not in ("dual", "electricity", "gas"):
-            raise bad("fuel", "allowed 'dual', 'electricity', 'gas'")
-        for name in ("initial_credit_pence", "daily_spend_pence", "top_up_pence", "emergency_credit_pence",
-                     "debt_pence", "debt_recovery_per_day_pence"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise bad(name, "must be an integer number of pence")
-        for name in ("daily_spend_pence", "top_up_pence", "emergency_credit_pence", "debt_pence",
-                     "debt_recovery_per_day_pence"):
-            if getattr(self, name) < 0:
-                raise bad(name, "must be >= 0")
-        if self.consumer_tops_up_below_pence is not None and (
-                isinstance(self.consumer_tops_up_below_pence, bool)
-                or not isinstance(self.consumer_tops_up_below_pence, int)):
-            raise bad("consumer_tops_up_below_pence", "must be an integer number of pence or null")
-        for name in ("meter_keypad_reachable", "broadband", "phone", "smartphone", "wifi_ppmid", "new_hub",
-                     "new_meters", "firmware_ok"):
-            if not isinstance(getattr(self, name), bool):
-                raise bad(name, "must be true or false")
-        if self.hub_reachable is not None and not isinstance(self.hub_reachable, bool):
-            raise bad("hub_reachable", "must be true, false or null")
-        if isinstance(self.device_log_capacity, bool) or not isinstance(self.device_log_capacity, int) \
-                or self.device_log_capacity < 4:
-            raise bad("device_log_capacity", "must be an integer >= 4 (the meters, IHD and PPMID need entries)")
-        if self.mesh_neighbour not in ("none", "same_supplier", "other_supplier"):
-            raise bad("mesh_neighbour", "allowed 'none', 'same_supplier', 'other_supplier'")
-        if self.replay_rule not in ("strictly_greater", "unseen", "off"):
-            raise bad("replay_rule", "allowed 'strictly_greater', 'unseen', 'off'")
-        for name in ("gsme_wake_interval_s", "tick_s", "display_interval_s", "join_delay_s", "cbke_s",
-                     "join_retry_s", "pending_s", "mesh_broker_days"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
-                raise bad(name, "must be a finite number > 0")
-        if isinstance(self.wan_latency_s, bool) or not isinstance(self.wan_latency_s, int | float) \
-                or self.wan_latency_s < 0:
-            raise bad("wan_latency_s", "must be a number >= 0")
-        if isinstance(self.join_timeout_min, bool) or not isinstance(self.join_timeout_min, int) \
-                or not 1 <= self.join_timeout_min <= 0xFFFF:
-            raise bad("join_timeout_min", "must be an integer 1..65535 (minutes)")
-        if self.engineer_after_no_route_days is not None and (
-                isinstance(self.engineer_after_no_route_days, bool)
-                or not isinstance(self.engineer_after_no_route_days, int | float)
-                or self.engineer_after_no_route_days < 0):
-            raise bad("engineer_after_no_route_days", "must be a number of days >= 0 or null")
-        try:
-            when = datetime.datetime.fromisoformat(self.epoch)
-        except (TypeError, ValueError):
-            raise bad("epoch", "must be an ISO 8601 date-time with a UTC offset") from None
-        if when.tzinfo is None:
-            raise bad("epoch", "must carry a UTC offset, e.g. 2025-01-01T00:00:00+00:00")
-
-    @property
-    def fuels(self) -> tuple[Fuel, ...]:
-        return {"dual": (Fuel.ELECTRICITY, Fuel.GAS), "electricity": (Fuel.ELECTRICITY,),
-                "gas": (Fuel.GAS,)}[self.fuel]
-
-    @property
-    def hub_in_reach(self) -> bool:
-        return self.meter_keypad_reachable if self.hub_reachable is None else self.hub_reachable
-
-    @property
-    def epoch_datetime(self) -> datetime.datetime:
-        return datetime.datetime.fromisoformat(self.epoch)
-
-
-# --------------------------------------------------------------------------------------------------
-# Bookkeeping (all of it snapshot-able)
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Job:
-    """A PPMID pairing in progress: ``stage`` log -> wait_join -> joins_sent."""
-
-    ppmid: str
-    transport: str  # "WAN" (DCC over the WAN) or "LOCAL" (an engineer's HHT)
-    stage: str = "log"
-
-
-@dataclass
-class _Joiner:
-    """A PPMID trying to join locally: the local-pairing mechanisms left to try, and retries made.
-    ``busy``: its last attempt was turned away by a hub busy with another key establishment."""
-
-    ppmid: str
-    plan: list[str]
-    retries: int = 0
-    busy: bool = False
-
-
-@dataclass
-class _Visit:
-    purpose: str  # "install" or "engineer"
-    hht: str
-    until: float
-    busy: bool = False  # the HHT's last join attempt was turned away by a busy hub
-
-
-@dataclass
-class _Later:
-    """A follow-up action the premises scheduled for itself, kept as data so a snapshot holds it:
-    ``kind`` is ``deliver`` (args: device name, input) or one of ``_LATER_CALLS`` (a Site method)."""
-
-    at: float
-    priority: int
-    seq: int
-    kind: str
-    args: tuple[Any, ...]
-
+# The premises' settings (``premises.config``) and bookkeeping (``premises.book``) live in modules of their own.
 
 _FOLLOW_UP = int(Priority.INPUT) + 5
 """Priority of the premises' own follow-ups (joins after a CCS01, retries, attack series): after the
 story's inputs at the same instant, so a restored premises (whose story steps are scheduled again
 after its agenda) runs them in the same order as the original."""
 
-_PUBLISH_PRIORITY = int(Priority.TICK) - 1
-_WAKE_PRIORITY = int(Priority.TICK) + 1
-"""Priorities of the periodic series at a shared instant: displays are published (each meter reports its
-balance as of now), then the meters' tick, then the GSME's wake-up (the order a fresh premises with the
-default intervals has always had)."""
-
+_PUBLISH_PRIORITY = PUBLISH_PRIORITY  # the periodic series' order at a shared instant: premises.clock
 _LATER_CALLS = frozenset({"_down_arrive", "_dcc_in", "_visit_end", "_start_local_pairing", "_joiner_step",
                           "_joiner_try", "_mesh_up", "_attack_attempt", "_hht_retry"})
-
-
-@dataclass
-class _Book:
-    wan_up: bool = True
-    mesh_up: bool = False
-    installed_at: float | None = None
-    ppmids: list[str] = field(default_factory=list)
-    ppmid: str | None = None
-    hhts: list[str] = field(default_factory=list)
-    visit: _Visit | None = None
-    tally: dict[str, float] = field(default_factory=dict)
-    route_at: float | None = None
-    route_no: bool = False
-    route_utrn: bool = False
-    no_route_s: float = 0.0
-    utrn_only_s: float = 0.0
-    no_route_since: float | None = None
-    labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (fuel, UTRN)
-    captured_utrns: list[tuple[str, str]] = field(default_factory=list)  # (meter device, UTRN)
-    captured_commands: list[tuple[str, bytes]] = field(default_factory=list)  # (meter device, wire)
-    captured_relayed: list[bytes] = field(default_factory=list)
-    outbox: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)  # requests waiting for the WAN
-    jobs: dict[str, _Job] = field(default_factory=dict)  # by PPMID device name
-    joiners: dict[str, _Joiner] = field(default_factory=dict)  # by PPMID device name
-    power_ons: list[float] = field(default_factory=list)
-    presses: list[float] = field(default_factory=list)
-    spare: str | None = None  # device name reserved for the firmware_preauth spare
-    spare_registered: bool = False
-    waits_for_meters: str | None = None  # a PPMID whose local pairing waits for the meters to join the HAN
-    hub_busy_until: float = -math.inf
-    hub_busy_by_attacker: bool = False  # whose key establishment keeps the hub busy until hub_busy_until
-    rogues: list[str] = field(default_factory=list)  # rogue EUIs (hex) that tried
-    rogue_in: list[str] = field(default_factory=list)  # rogue EUIs that got in
-    clones: list[str] = field(default_factory=list)  # EUIs a clone of the preauth spare presented
-    pending: dict[str, float] = field(default_factory=dict)  # fuel -> time of the consumer's last top-up
-    attacks: list[Attack] = field(default_factory=list)  # relay attacks (the relay consults them)
-    hub_port: nodes.HubPort | None = None
-    agenda: dict[int, _Later] = field(default_factory=dict)
-    agenda_seq: int = 0
-    headend_k: dict[EUI64, int] = field(default_factory=dict)
-    dcc_counter: int = 0
-    dcc_request: int = 0
-    dcc_device_log: tuple[tuple[EUI64, bytes], ...] = ()  # the hub's device log as the DCC last heard it
-
-
-def _install_code(seed: int, eui: EUI64) -> bytes:
-    # Deterministic per premises and device: a story replays with the same codes.
-    return hashlib.sha256(b"smetslab install code|%d|" % seed + bytes(eui)).digest()[:16]
 
 
 class Site:
     """One premises on one seeded engine. See the module docstring; the API is in docs/emulator.md."""
 
+    clock_class: type[MeterClock] = MeterClock
+    """Runs the meters' ticks and the GSME's wake-ups where they are due (``premises.clock``)."""
+
     def __init__(self, config: SiteConfig, *, start: float = 0.0) -> None:
         self.config = config
         self.effect = policy_options.combine(config.options, "options")
         self.engine = Engine(seed=config.seed, start=start)
-        self.book = _Book(hub_port=None)
+        self.book = Book(hub_port=None)
         self._pki_entities = keygen.PKIEntities()
         self.keystore = config.keystore if config.keystore is not None else \
             keygen.generate_pki(self._pki_entities, seed=config.seed).keystore()
@@ -366,8 +140,7 @@ class Site:
         self.supplier_eui, self.acb, self.hub_eui, self.gpf_eui = e.supplier, e.acb, e.chf, e.gpf
         self._check_keys()
         # Snapshots write the keystore as a named reference, never its keys (persistence.StateCodec).
-        self._codec = StateCodec(refs={"keystore": self.keystore})
-        self._encoded: dict[str, tuple[Any, Any]] = {}  # device -> (state, its encoding), see state_snapshot
+        self.snapshots = Snapshotter(self)
         epoch = config.epoch_datetime
         self.book.hub_port = nodes.HubPort(self.hub_eui, self.acb, ReplayRule(config.replay_rule), epoch=epoch)
         self._meters: dict[Fuel, EUI64] = {}
@@ -377,7 +150,10 @@ class Site:
         eng = self.engine
         # The hub applies the option's join rules only as far as its firmware has them (finding 5 of
         # docs/parity.md): one flag, read by the hub and by the consumer's plan (``_local_plan``) alike.
-        policy = JoinWindowPolicy(config.options, firmware=config.firmware_ok)
+        policy = JoinWindowPolicy(config.options, hht_window_s=config.hht_window_s,
+                                  button_window_s=config.hub_button_window_s,
+                                  alternating_windows_per_day=config.alternating_windows_per_day,
+                                  alternating_window_s=config.alternating_window_s, firmware=config.firmware_ok)
         hub = dataclasses.replace(
             C.new_chf(C.CHFConfig(self.hub_eui, device_log_capacity=config.device_log_capacity,
                                   join_policy=policy), now=start), power=C.CHFPower.OFF)
@@ -396,7 +172,7 @@ class Site:
             self._device_types[eui] = DeviceType.ESME if fuel is Fuel.ELECTRICITY else DeviceType.GSME
         if Fuel.GAS in self._meters:
             eng.add_device("GPF", G.new_gpf(self.gpf_eui, self._meters[Fuel.GAS]), G.step, eui=self.gpf_eui)
-        eng.add_device("IHD", I.new_ihd(_IHD_EUI, _install_code(config.seed, _IHD_EUI)), I.step, eui=_IHD_EUI)
+        eng.add_device("IHD", I.new_ihd(_IHD_EUI, install_code(config.seed, _IHD_EUI)), I.step, eui=_IHD_EUI)
         self._device_types[_IHD_EUI] = DeviceType.TYPE2
 
         self.han = HANMedium(eng, hub="CHF")
@@ -405,16 +181,21 @@ class Site:
         self.dcc = DCC(self.keystore, acb=self.acb, supplier=self.supplier_eui, hub=self.hub_eui)
         self.consumer = Consumer(config.consumer_tops_up_below_pence, config.top_up_pence)
         self._new_ppmid()  # the customer's first PPMID (paired at install, or not)
-        eng.on_event(self._on_event)
+        self.router = EventRouter(self)
+        eng.on_event(self.router.on_event)
         # Periodic series on a fixed grid (k * interval from t = 0), so a restored premises keeps the
         # original's times; each has its own priority, so at an instant they share (every midnight, by
         # default) they run in one fixed order - displays, meters, the GSME's wake-up - that does not
         # depend on when each was scheduled (a restored premises schedules them all afresh).
         self._periodic(config.display_interval_s, self._publish, _PUBLISH_PRIORITY)
-        self._periodic(config.tick_s, self._tick, Priority.TICK)
-        if Fuel.GAS in self._meters:
-            # The sleepy GSME wakes and polls its GPF for what waits for it.
-            self._periodic(config.gsme_wake_interval_s, self._gsme_wake, _WAKE_PRIORITY)
+        # The meters' tick and the GSME's wake-up run on their grids too, but only where something is
+        # due (closed form, ``premises.clock``): a tick that would change nothing is
+        # not run, so a quiet year costs its events, not 8,760 ticks.
+        self.pairing = Pairing(self)
+        self.attacks = AttackDriver(self)
+        self.clock = self.clock_class(self)
+        eng.after_action(self.clock.after_action)
+        self.clock.want("tick", self.clock.grid(float(eng.now), config.tick_s, include_now=False))
 
     def _periodic(self, interval_s: float, action: Callable[[], None], priority: int) -> None:
         """Run ``action`` at every ``k * interval_s`` after now. Times are computed as ``k * interval_s``,
@@ -422,10 +203,11 @@ class Site:
         eng = self.engine
 
         def fire(k: int) -> None:
+            self.clock.quiet = True
             action()
             eng.schedule((k + 1) * interval_s, lambda: fire(k + 1), priority=priority)
 
-        first = _next_on_grid(float(eng.now), interval_s)
+        first = next_on_grid(float(eng.now), interval_s)
         eng.schedule(first * interval_s, lambda: fire(first), priority=priority)
 
     # ==============================================================================================
@@ -500,7 +282,7 @@ class Site:
     def engineer_visit(self, at: float, *, duration_s: float = 7200.0) -> None:
         """An engineer with an HHT: power-cycles the hub, joins through the window and pairs the PPMID
         with DCC commands for local delivery (bringing a PPMID if the customer's is broken)."""
-        self.engine.schedule(at, lambda: self._engineer(duration_s))
+        self.engine.schedule(at, lambda: self.pairing.engineer(duration_s))
 
     def attacker(self, at: float, *, kind: str, credentials: bool = False, duration_s: float = 3600,
                  rate_per_hour: float = 60, delay_s: float = 3600) -> None:
@@ -564,38 +346,8 @@ class Site:
     # ==============================================================================================
 
     def state_snapshot(self) -> dict[str, Any]:
-        """Everything the premises must not forget, as JSON-able data (no SMKI keys): device states, the
-        follow-ups it has scheduled for itself (``_Book.agenda``: joins after a CCS01, retries, attack
-        series, delayed or in-flight WAN and relay deliveries), the head-end's and DCC's counters,
-        tallies, and the engine's clock and RNG state. Taken between instants (as the runner does), it is
-        complete: ``from_snapshot`` plus the story's later steps replays the log byte for byte. Not
-        included: the story's own steps (the restoring runner schedules the later ones again) and work
-        queued for later in the *current* instant (``_soon``), which is why it is taken between instants.
-        The result is read-only: unchanged devices' parts are shared with the next snapshot."""
-        b = self.book
-        b.headend_k = dict(self.supplier.k)
-        b.dcc_counter, b.dcc_request = self.dcc.counter, self.dcc.request
-        b.dcc_device_log = self.dcc.device_log
-        codec = self._codec
-        devices = {}
-        for name, actor in self.engine.devices.items():
-            # A device state is a deeply immutable value that a step replaces when anything changes, so
-            # an unchanged state (the same object) keeps its encoding from the last snapshot: the runner
-            # snapshots every instant, and most instants change one or two devices.
-            memo = self._encoded.get(name)
-            if memo is None or memo[0] is not actor.state:
-                memo = (actor.state, codec.encode(actor.state, f"devices.{name}"))
-                self._encoded[name] = memo
-            devices[name] = {"eui": None if actor.eui is None else str(actor.eui), "state": memo[1]}
-        return {
-            "version": SNAPSHOT_VERSION,
-            "time": float(self.engine.now),
-            "seed": self.config.seed,
-            "options": self.config.options,
-            "rng": codec.encode(_rng_state(self.engine.rng), "rng"),
-            "devices": devices,
-            "book": codec.encode(b, "book"),
-        }
+        """Everything the premises must not forget, as JSON-able data (no SMKI keys); ``premises.snapshot``."""
+        return self.snapshots.take()
 
     @classmethod
     def from_snapshot(cls, snap: dict[str, Any], config: SiteConfig) -> Site:
@@ -603,36 +355,7 @@ class Site:
 
         InputError for a snapshot of another format version, seed or options, or naming a device this
         premises does not have."""
-        if not isinstance(snap, dict) or "version" not in snap:
-            raise InputError("snapshot: not a premises snapshot")
-        if snap["version"] != SNAPSHOT_VERSION:
-            raise InputError(f"snapshot: format {snap['version']!r}, this version of smetslab reads format "
-                             f"{SNAPSHOT_VERSION}; start the run again with a new state file")
-        if snap.get("seed") != config.seed or snap.get("options") != config.options:
-            raise InputError(f"snapshot: taken with seed {snap.get('seed')!r} and options {snap.get('options')!r}, "
-                             f"restored with {config.seed!r} and {config.options!r}")
-        site = cls(config, start=float(snap["time"]))
-        codec = site._codec
-        book = codec.decode(snap["book"], "book")
-        for name in book.ppmids:
-            if name not in site.engine.devices:
-                site._add_ppmid_device(name)
-        for name in book.hhts:
-            if name not in site.engine.devices:
-                site._add_hht_device(name)
-        for name, entry in snap["devices"].items():
-            actor = site.engine.devices.get(name)
-            if actor is None:
-                raise InputError(f"snapshot: device {name!r} is not part of this premises")
-            actor.state = codec.decode(entry["state"], f"devices.{name}")
-        site.book = book
-        for item in sorted(book.agenda.values(), key=lambda x: (x.at, x.priority, x.seq)):
-            site._arm(item)  # the follow-ups the original had pending, in their original order
-        site.supplier.k.update(book.headend_k)
-        site.dcc.counter, site.dcc.request = book.dcc_counter, book.dcc_request
-        site.dcc.device_log = book.dcc_device_log
-        site.engine.rng.bit_generator.state = codec.decode(snap["rng"], "rng")
-        return site
+        return restore(cls, snap, config)
 
     # ==============================================================================================
     # Devices
@@ -661,7 +384,7 @@ class Site:
             for k in pki.keys:
                 if k.entity == "ppmid":
                     self.keystore.add(k.kid.eui, k.kid.usage, private=k.private, certificate=k.certificate)
-        cfg = P.PPMIDConfig(eui, _install_code(self.config.seed, eui), self.supplier_eui, self.acb,
+        cfg = P.PPMIDConfig(eui, install_code(self.config.seed, eui), self.supplier_eui, self.acb,
                             wifi=self.config.wifi_ppmid, relay_permitted=self.effect.relay,
                             replay=ReplayRule(self.config.replay_rule), epoch=self.config.epoch_datetime)
         self.engine.add_device(name, P.new_ppmid(cfg, self.keystore), P.step, eui=eui)
@@ -679,7 +402,7 @@ class Site:
     def _add_hht_device(self, name: str) -> str:
         n = 1 if name == "HHT" else int(name.split("-")[1])
         eui = EUI64((_HHT_BASE + n).to_bytes(8, "big"))
-        self.engine.add_device(name, H.new_hht(eui, _install_code(self.config.seed, eui)), H.step, eui=eui)
+        self.engine.add_device(name, H.new_hht(eui, install_code(self.config.seed, eui)), H.step, eui=eui)
         self._device_types[eui] = DeviceType.HHT
         return name
 
@@ -689,6 +412,12 @@ class Site:
         self._add_hht_device(name)
         self.book.hhts.append(name)
         return name
+
+    def _role(self, name: str) -> DeviceType | None:
+        """What a device is (ESME, GSME, PPMID, TYPE2 for the IHD, HHT), by its EUI - not by its name;
+        None for the hub's own functions (CHF, GPF)."""
+        eui = self.engine.devices[name].eui
+        return None if eui is None else self._device_types.get(eui)
 
     def _state(self, name: str) -> Any:
         return self.engine.devices[name].state
@@ -729,15 +458,15 @@ class Site:
         self.engine.schedule(self.engine.now, lambda: None if action() else None, priority=Priority.DELIVERY)
 
     def _later(self, at: float, kind: str, *args: Any, priority: int = _FOLLOW_UP) -> None:
-        """Schedule a follow-up as data (see ``_Later``)."""
+        """Schedule a follow-up as data (see ``Later``)."""
         if kind != "deliver" and kind not in _LATER_CALLS:
             raise AssertionError(f"no follow-up {kind!r}")
-        item = _Later(float(at), int(priority), self.book.agenda_seq, kind, tuple(args))
+        item = Later(float(at), int(priority), self.book.agenda_seq, kind, tuple(args))
         self.book.agenda_seq += 1
         self.book.agenda[item.seq] = item
         self._arm(item)
 
-    def _arm(self, item: _Later) -> None:
+    def _arm(self, item: Later) -> None:
         self.engine.schedule(item.at, lambda: self._fire(item.seq), priority=item.priority)
 
     def _fire(self, seq: int) -> None:
@@ -797,7 +526,7 @@ class Site:
                 for job in list(self.book.jobs.values()):
                     if job.transport == "WAN" and job.stage == "wait_join" and \
                             self.dcc.joined(self.engine.devices[job.ppmid].eui or EUI64(bytes(8))):
-                        self._job_joins(job)
+                        self.pairing.job_joins(job)
         else:
             self.supplier.receive(frame.wire)
 
@@ -875,7 +604,7 @@ class Site:
             self._soon(lambda: self.supplier.receive(frame.wire))
 
     def _capture(self, meter: str, wire: bytes) -> None:
-        if meter in ("ESME", "GSME"):
+        if self._role(meter) in _METERS:
             self.book.captured_commands.append((meter, wire))
             del self.book.captured_commands[:-16]
 
@@ -904,176 +633,6 @@ class Site:
             self._up("CHF", reply)
 
     # ==============================================================================================
-    # The hook: route what devices emit
-    # ==============================================================================================
-
-    def _on_event(self, engine: Engine, actor: Any, ev: Any) -> None:
-        name = actor.name
-        handler = _HOOKS.get(type(ev))
-        if handler is not None:
-            handler(self, name, ev)
-
-    def _ev_han_frame(self, src: str, ev: HANFrameOut) -> None:
-        dst = self.engine.device_named(ev.to)
-        if dst is None:
-            self._note("HAN", "FrameDropped", src=src, frame=type(ev.frame).__name__, reason="NO_SUCH_DEVICE")
-            return
-        if dst == "CHF":
-            if isinstance(ev.frame, GBCSFrame) and self.han.on_han(src):
-                frame = ev.frame
-                self._soon(lambda: self._hub_in(frame))
-            return
-        if dst == "GPF":
-            if isinstance(ev.frame, MeterReport):
-                report = ev.frame
-                self._soon(lambda: self.engine.deliver("GPF", G.GSMEReported(report)))
-            return
-        if src == "GPF":
-            self._han(self.han.hub, dst, ev.frame, through_gpf=False)
-        else:
-            self._han(src, dst, ev.frame)
-
-    def _ev_gbcs_out(self, src: str, ev: GBCSOut) -> None:
-        via = ev.frame.via
-        if via is Via.WAN:
-            self._up(src, ev.frame)
-        elif via is Via.RELAY:
-            if src.startswith("PPMID"):
-                self._wifi_up(ev.frame)
-            elif self.book.ppmid is not None:
-                self._han(src, self.book.ppmid, ev.frame)
-        elif via is Via.LOCAL:
-            if src.startswith("HHT"):
-                frame = ev.frame
-                self._soon(lambda: self._dcc_in(frame))  # the installer takes the replies back to the DCC
-            elif self.book.visit is not None:
-                self._han(src, self.book.visit.hht, ev.frame)
-        else:
-            dst = self.engine.device_named(ev.to)
-            if dst is not None:
-                self._han(src, dst, ev.frame)
-
-    def _ev_device_added(self, src: str, ev: C.DeviceAdded) -> None:
-        if ev.added_by is not C.AddedBy.DCC:
-            return
-        name = self.engine.device_named(ev.eui)
-        if name is None or name.startswith("HHT"):
-            return
-        state = self._state(name)
-        if name.startswith("PPMID") and state.status is P.PPMIDStatus.BROKEN:
-            return
-        if name.startswith("PPMID"):
-            code = state.config.install_code
-        elif name == "IHD":
-            code = state.install_code
-        else:
-            code = _install_code(self.config.seed, ev.eui)
-        key = C.install_code_link_key(code)
-        self._later(self.engine.now + self.config.join_delay_s, "deliver", "CHF", C.JoinRequest(ev.eui, key))
-
-    def _ev_device_add_refused(self, src: str, ev: C.DeviceAddRefused) -> None:
-        if ev.reason is C.JoinRefusal.DEVICE_LOG_FULL and not is_rogue(ev.eui):
-            self._count("dos_blocked_joins")
-
-    def _ev_device_joined(self, src: str, ev: C.DeviceJoined) -> None:
-        if is_rogue(ev.eui) or str(ev.eui) in self.book.clones:
-            self._count("rogue_joins")
-            self.book.rogue_in.append(str(ev.eui))
-            if ev.via == "LOCAL" and ev.device_type is DeviceType.PPMID:
-                self._local_pair(None, ev.eui)  # the hub cannot tell a rogue from the customer's PPMID
-            return
-        if ev.via != "REJOIN":
-            self._count("legit_joins")
-        name = self.engine.device_named(ev.eui)
-        if name is None:
-            return
-        waiting = self.book.waits_for_meters
-        if waiting is not None and ev.eui in self._meters.values() and \
-                all(C.is_joined(self.chf_state(), eui) for eui in self._meters.values()):
-            self.book.waits_for_meters = None
-            self._soon(lambda: self._start_local_pairing(waiting, True))
-        if name.startswith(("PPMID", "IHD", "HHT")):
-            key = ev.tc_link_key
-            self._soon(lambda: self.engine.deliver(name, HANJoined(key)))
-        if name.startswith("PPMID"):
-            self.book.joiners.pop(name, None)
-            if ev.via == "LOCAL":
-                self._count("local_pairings")
-                if name == self.book.spare:
-                    self.book.spare_registered = False  # used up: the next spare waits for the WAN
-                self._local_pair(name, ev.eui)
-            job = self.book.jobs.get(name)
-            if job is not None and job.transport == "LOCAL" and job.stage == "wait_join":
-                self._soon(lambda: self._job_joins(job))
-
-    def _ev_local_join_refused(self, src: str, ev: C.LocalJoinRefused) -> None:
-        name = self.engine.device_named(ev.eui)
-        if name is None:
-            return
-        if not is_rogue(ev.eui) and ev.reason is C.JoinRefusal.DEVICE_LOG_FULL:
-            self._count("dos_blocked_joins")
-        if name.startswith("HHT"):
-            self._soon(lambda: self._hht_refused(name, ev.reason))
-        elif name in self.book.joiners:
-            self._soon(lambda: self._joiner_refused(name, ev.reason))
-
-    def _ev_device_log_changed(self, src: str, ev: C.DeviceLogChanged) -> None:
-        assert self.book.hub_port is not None
-        self.book.hub_port, wire = nodes.cs14_alert(self.book.hub_port, ev, self.chf_state(), self.keystore,
-                                                    float(self.engine.now))
-        self._up("CHF", gbcs_frame(wire, Via.WAN))
-
-    def _ev_powered(self, src: str, ev: Any) -> None:
-        if isinstance(ev, C.PoweredOn):
-            self.book.power_ons.append(float(ev.powered_on_at))
-        elif "GPF" in self.engine.devices:
-            self._soon(lambda: self.engine.deliver("GPF", G.HubPoweredOff()))  # its queue is volatile
-        self._track()
-
-    def _ev_button(self, src: str, ev: C.HubButtonPressed) -> None:
-        self.book.presses.append(float(self.engine.now))
-
-    def _ev_ppmid_change(self, src: str, ev: Any) -> None:
-        if src == self.book.ppmid:
-            self._track()
-
-    def _ev_relayed(self, src: str, ev: P.CommandRelayed) -> None:
-        self._count("commands_relayed")
-
-    def _ev_hht_join_requested(self, src: str, ev: H.LocalJoinRequested) -> None:
-        self._soon(lambda: self._hht_join(src, ev))
-
-    def _ev_hht_joined(self, src: str, ev: H.HHTJoined) -> None:
-        self._soon(lambda: self._visit_joined(src))
-
-    def _ev_top_up(self, src: str, ev: Any) -> None:
-        if isinstance(ev, pp.TopUpAccepted):
-            self._count("topups_accepted")
-            self._count("topups_credited_pence", ev.value_pence)
-            fuel = Fuel.ELECTRICITY if src == "ESME" else Fuel.GAS
-            self.book.pending.pop(fuel.value, None)
-        else:
-            self._count("topups_rejected")
-            if ev.reason.name in ("DUPLICATE", "STALE_COUNTER"):
-                self._count("duplicate_utrns_rejected")
-                self._count("replays_rejected")
-            elif ev.reason.name == "NOT_AUTHENTIC":
-                self._count("forged_rejected")
-
-    def _ev_command_rejected(self, src: str, ev: nodes.CommandRejected) -> None:
-        self._count("commands_rejected")
-        if ev.reason.name == "NOT_AUTHENTIC":
-            self._count("forged_rejected")
-        elif ev.reason.name == "REPLAYED":
-            self._count("replays_rejected")
-
-    def _ev_command_accepted(self, src: str, ev: nodes.CommandAccepted) -> None:
-        self._count("commands_accepted")
-
-    def _ev_ec(self, src: str, ev: pp.EmergencyCreditActivated) -> None:
-        self._count("ec_activations")
-
-    # ==============================================================================================
     # Timeline actions
     # ==============================================================================================
 
@@ -1088,15 +647,15 @@ class Site:
         first = self.book.ppmid
         if wan:
             for eui in [*self._meters.values(), _IHD_EUI]:
-                self._request("CHF", "ccs01", str(eui), _install_code(self.config.seed, eui).hex())
+                self._request("CHF", "ccs01", str(eui), install_code(self.config.seed, eui).hex())
         else:
             hht = self._new_hht()
-            self.book.visit = _Visit("install", hht, now + 7200.0)
+            self.book.visit = Visit("install", hht, now + 7200.0)
             self._later(now + 60.0, "deliver", hht, H.StartLocalJoin())
             self._later(now + 7200.0, "_visit_end", hht)
         if ppmid and first is not None:
-            self._request_pairing(first)
-        self._maybe_preauthorise()
+            self.pairing.request_pairing(first)
+        self.pairing.maybe_preauthorise()
         if ppmid and first is not None and not wan:
             self._later(now + 900.0, "_start_local_pairing", first, True)
         self._track()
@@ -1109,7 +668,7 @@ class Site:
         if up:
             self.book.mesh_up = False
             self._flush_outbox()
-            self._maybe_preauthorise()
+            self.pairing.maybe_preauthorise()
         elif self.effect.mesh:
             same = 1 if self.config.mesh_neighbour == "same_supplier" else 0
             other = 1 if self.config.mesh_neighbour == "other_supplier" else 0
@@ -1142,7 +701,7 @@ class Site:
             self.book.jobs.pop(old, None)
             self.book.joiners.pop(old, None)
             self._request("CHF", "ccs02", str(old_eui))  # the DCC tidies the device log
-        self._request_pairing(name)
+        self.pairing.request_pairing(name)
         if not self._wan_ok():
             self._start_local_pairing(name, False)
 
@@ -1164,7 +723,7 @@ class Site:
             return
         state = self._state(name)
         if state.status is P.PPMIDStatus.UNJOINED:
-            self.book.joiners.setdefault(name, _Joiner(name, ["manual"]))
+            self.book.joiners.setdefault(name, Joiner(name, ["manual"]))
             self._later(self.engine.now + delay, "_joiner_try", name)
 
     def _issue(self, value_pence: int, fuel: Fuel, route: str, label: str | None) -> None:
@@ -1249,259 +808,35 @@ class Site:
             self.engine.deliver(_METER_NAME[fuel], nodes.MeterButton("enable"))
 
     # ==============================================================================================
-    # Pairing: the DCC's way, the local ways, the engineer's way
+    # Pairing and visits (premises.pairing); the agenda names these methods
     # ==============================================================================================
 
-    def _request_pairing(self, name: str) -> None:
-        job = _Job(name, "WAN")
-        self.book.jobs[name] = job
-        eui = self.engine.devices[name].eui
-        assert eui is not None
-        self._request("CHF", "ccs01", str(eui), self._state(name).config.install_code.hex())
-        job.stage = "wait_join"
-
-    def _job_joins(self, job: _Job) -> None:
-        """The PPMID is on the HAN: the supplier and the DCC send the join commands (CS03A1/A2, CS03C)."""
-        if job.stage != "wait_join" or self.book.jobs.get(job.ppmid) is not job:
-            return
-        job.stage = "joins_sent"
-        ppmid = self.engine.devices[job.ppmid].eui
-        assert ppmid is not None
-        requests: list[tuple[str, EUI64, str, tuple[str, str]]] = []
-        for fuel, meter in self._meters.items():
-            requests.append((_METER_NAME[fuel], meter, "meter_join", (str(meter), str(ppmid))))
-            requests.append((job.ppmid, ppmid, "ppmid_join", (str(ppmid), str(meter))))
-        if job.transport == "WAN":
-            for target, _eui, kind, args in requests:
-                self._request(target, kind, *args)
-        else:  # commands for local delivery, built now and carried by the engineer's HHT
-            self._hht_deliver([(eui, self._build(kind, args)) for _t, eui, kind, args in requests])
-
-    def _local_pair(self, name: str | None, eui: EUI64) -> None:
-        """After a local join the hub pairs the PPMID and the meters (our model of the options)."""
-        for fuel, meter in self._meters.items():
-            kind = self._device_types[meter]
-            self._han(self.han.hub, _METER_NAME[fuel], LocalPairing(eui, DeviceType.PPMID))
-            if name is not None:
-                self._soon(functools.partial(self.han.send, self.han.hub, name, LocalPairing(meter, kind)))
-
-    def _local_plan(self, name: str, at_install: bool) -> list[str]:
-        cfg, eff = self.config, self.effect
-        # At an install the hub is new and the installer is at it (as in the fleet model). Its firmware is
-        # ``firmware_ok``, the flag the hub's own join rules follow: a new hub has the option's firmware in
-        # the fleet model, and the parity adapter sets the flag so for a no-WAN install.
-        preregistered = self.book.spare_registered and self.book.spare == name
-        return [m for m in policy_options.LOCAL_PAIRING_MECHANISMS if m in eff.local_pairing and bool(
-            policy_routes.local_pairing_possible(m, firmware_ok=cfg.firmware_ok,
-                                                 new_hub=cfg.new_hub or at_install,
-                                                 hub_reachable=cfg.hub_in_reach or at_install,
-                                                 preregistered=preregistered))]
+    def _visit_end(self, hht: str) -> None:
+        self.pairing.visit_end(hht)
 
     def _start_local_pairing(self, name: str, at_install: bool) -> None:
-        state = self._state(name)
-        if state.status is not P.PPMIDStatus.UNJOINED or self._wan_ok():
-            return
-        plan = self._local_plan(name, at_install)
-        if not plan:
-            self._note("Consumer", "LocalPairingImpossible", ppmid=name, options=self.config.options)
-            return
-        if not all(C.is_joined(self.chf_state(), eui) for eui in self._meters.values()):
-            # The installer pairs the PPMID after the meters are on the HAN: the hub pairs a local joiner with
-            # the meters it has (``_local_pair``), and under alternating_windows the meters join only in the
-            # window the installer's HHT waits for too (the two used to collide there: finding 4 of
-            # docs/parity.md). The last meter's join resumes it (``_ev_device_joined``).
-            self.book.waits_for_meters = name
-            self._note("Site", "LocalPairingDeferred", ppmid=name, reason="METERS_NOT_JOINED")
-            return
-        # The PPMID in joining mode tries first (a window may be open already); then the consumer works
-        # through the mechanisms the option gives.
-        self.book.joiners[name] = _Joiner(name, ["try", *plan])
-        self._joiner_step(name)
+        self.pairing.start_local_pairing(name, at_install)
 
     def _joiner_step(self, name: str) -> None:
-        """Do what the next mechanism needs (press, power-cycle, wait for a window), then try."""
-        j = self.book.joiners.get(name)
-        if j is None:
-            return
-        mech = j.plan[0]
-        if mech == "button":
-            self.engine.deliver("CHF", C.PressHubButton())
-            self._joiner_try(name)
-        elif mech == "power_cycle":
-            self.engine.deliver("CHF", C.PowerCycle())
-            self._later(self.engine.now + 60.0, "_joiner_try", name)
-        elif mech == "alternating":
-            policy = self._join_policy()
-            at = float(policy_windows.next_alternating_window_s(float(self.engine.now),
-                                                                policy.alternating_windows_per_day,
-                                                                policy.alternating_window_s))
-            self._later(max(at, float(self.engine.now)) + 1.0, "_joiner_try", name)
-        else:  # try, standing, preauth, manual: just try
-            self._joiner_try(name)
+        self.pairing.joiner_step(name)
 
     def _joiner_try(self, name: str) -> None:
-        if name not in self.book.joiners or self._wan_ok():
-            self.book.joiners.pop(name, None)
-            return
-        state = self._state(name)
-        if state.status is not P.PPMIDStatus.UNJOINED:
-            self.book.joiners.pop(name, None)
-            return
-        if not self._local_join(state.config.eui, DeviceType.PPMID, state.config.install_code, True):
-            self._joiner_refused(name, None)
-
-    def _joiner_refused(self, name: str, reason: C.JoinRefusal | None) -> None:
-        """``reason`` None: turned away because the hub was busy with another key establishment."""
-        j = self.book.joiners.get(name)
-        if j is None:
-            return
-        after_busy, j.busy = j.busy, reason is None
-        busy = reason is None or reason is C.JoinRefusal.DEVICE_LOG_FULL
-        if busy and j.retries < self.config.max_join_retries:
-            j.retries += 1
-            if reason is None and not after_busy:
-                # The key establishment that turned it away is over within cbke_s: try again then, while the
-                # window it found open still is (join_retry_s later a 5-minute alternating window is gone).
-                # Busy again, something hogs the hub (a flood): back to the consumer's join_retry_s.
-                self._later(self.engine.now + self.config.cbke_s, "_joiner_try", name)
-            else:
-                self._later(self.engine.now + self.config.join_retry_s, "_joiner_step", name)
-            return
-        if reason is C.JoinRefusal.WINDOW_CLOSED and len(j.plan) > 1:
-            j.plan.pop(0)
-            self._soon(lambda: self._joiner_step(name))
-            return
-        self.book.joiners.pop(name, None)
-        self._note("Consumer", "LocalPairingFailed", ppmid=name, reason="HUB_BUSY" if reason is None else reason.name)
-
-    def _local_join(self, eui: EUI64, device_type: DeviceType, install_code: bytes, cbke_valid: bool, *,
-                    by_attacker: bool = False) -> bool:
-        """A local join attempt at the hub. False if the hub was busy with another key establishment."""
-        now = float(self.engine.now)
-        chf = self.chf_state()
-        preregistered = (eui, bytes(install_code)) in chf.preauthorised
-        listening = C.local_join_window_open(chf, device_type, now, preregistered)
-        if listening and now < self.book.hub_busy_until:
-            self._note("CHF", "LocalJoinBlocked", eui=eui, reason="HUB_BUSY")
-            if not by_attacker and self.book.hub_busy_by_attacker:
-                self._count("dos_blocked_joins")  # an attack's doing; the installer's own HHT is no DoS
-            return False
-        if listening:
-            self.book.hub_busy_until = now + self.config.cbke_s
-            self.book.hub_busy_by_attacker = by_attacker
-        self.engine.deliver("CHF", C.LocalJoinRequest(eui, device_type, install_code, cbke_valid))
-        return True
-
-    def _maybe_preauthorise(self) -> None:
-        """firmware_preauth: while the WAN is up, the supplier pre-registers the next spare PPMID."""
-        if "preauth" not in self._hub_mechanisms() or self.book.spare_registered or not self._wan_ok():
-            return  # (a hub without the firmware has nothing to pre-register a spare with)
-        n = len(self.book.ppmids) + 1
-        name = "PPMID" if n == 1 else f"PPMID-{n}"
-        eui = self._ppmid_eui(n)
-        # No GBCS message exists for this hypothetical firmware feature: a typed input over the WAN.
-        self.engine.deliver("CHF", C.PreauthoriseDevice(eui, _install_code(self.config.seed, eui)))
-        self.book.spare, self.book.spare_registered = name, True
-
-    # -- the installer's / engineer's HHT ---------------------------------------------------------------
-
-    def _engineer(self, duration_s: float) -> None:
-        if self.book.visit is not None:
-            return
-        self._count("engineer_visits")
-        now = float(self.engine.now)
-        state = self.ppmid_state()
-        if state is None or state.status is P.PPMIDStatus.BROKEN:
-            self._new_ppmid()  # the engineer brings one
-        hht = self._new_hht()
-        self.book.visit = _Visit("engineer", hht, now + duration_s)
-        self._note("Site", "EngineerArrived", hht=hht)
-        self.engine.deliver("CHF", C.PowerCycle())  # reboot the hub: opens the 60-minute window
-        self._later(now + 60.0, "deliver", hht, H.StartLocalJoin())
-        self._later(now + duration_s, "_visit_end", hht)
-
-    def _hht_join(self, hht: str, ev: H.LocalJoinRequested) -> None:
-        if self._local_join(ev.eui, DeviceType.HHT, ev.install_code, ev.cbke_certificate_valid):
-            return
-        # Turned away by a hub busy with another key establishment (a PPMID pairing in the same window, a
-        # flood): the installer tries again once it is over, then, busy again, every join_retry_s.
-        self.engine.deliver(hht, H.LocalJoinFailed("HUB_BUSY"))
-        visit = self.book.visit
-        if visit is None or visit.hht != hht:
-            return
-        at = float(self.engine.now) + (self.config.join_retry_s if visit.busy else self.config.cbke_s)
-        visit.busy = True
-        if at < visit.until:
-            self._later(at, "_hht_retry", hht)
+        self.pairing.joiner_try(name)
 
     def _hht_retry(self, hht: str) -> None:
-        visit = self.book.visit
-        if visit is not None and visit.hht == hht:
-            self.engine.deliver(hht, H.StartLocalJoin())
-
-    def _hht_refused(self, hht: str, reason: C.JoinRefusal) -> None:
-        self.engine.deliver(hht, H.LocalJoinFailed(reason.name))
-        visit = self.book.visit
-        if visit is None or visit.hht != hht:
-            return
-        visit.busy = False
-        if reason is not C.JoinRefusal.WINDOW_CLOSED:
-            return
-        if "alternating" in self._hub_mechanisms():  # the power-on hour is replaced: wait for a window
-            policy = self._join_policy()
-            at = float(policy_windows.next_alternating_window_s(float(self.engine.now),
-                                                                policy.alternating_windows_per_day,
-                                                                policy.alternating_window_s)) + 1.0
-            visit.until = max(visit.until, at + 7200.0)
-            self._later(at, "deliver", hht, H.StartLocalJoin())
-            self._later(at + 7200.0, "_visit_end", hht)
-
-    def _visit_joined(self, hht: str) -> None:
-        visit = self.book.visit
-        if visit is None or visit.hht != hht:
-            return
-        if visit.purpose == "install":
-            # DCC commands for local delivery: the meters and the IHD into the device log.
-            self._hht_deliver([(self.hub_eui, self.dcc.ccs01(eui, _install_code(self.config.seed, eui),
-                                                             self.config.join_timeout_min))
-                               for eui in [*self._meters.values(), _IHD_EUI]])
-        else:
-            name = self.book.ppmid
-            if name is not None and not self._ppmid_paired():
-                job = _Job(name, "LOCAL", "wait_join")
-                self.book.jobs[name] = job
-                state = self._state(name)
-                if state.status is P.PPMIDStatus.UNJOINED:
-                    self._hht_deliver([(self.hub_eui, self.dcc.ccs01(state.config.eui, state.config.install_code,
-                                                                     self.config.join_timeout_min))])
-                else:
-                    self._job_joins(job)
-
-    def _hht_deliver(self, commands: list[tuple[EUI64, bytes]]) -> None:
-        visit = self.book.visit
-        if visit is None:
-            return
-        for eui, wire in commands:
-            target = self.engine.device_named(eui)
-            if target is not None:
-                self._capture(target, wire)
-        self.engine.deliver(visit.hht, H.LoadCommands(tuple(commands)))
-        self.engine.deliver(visit.hht, H.DeliverCommands())
-
-    def _visit_end(self, hht: str) -> None:
-        visit = self.book.visit
-        if visit is None or visit.hht != hht or self.engine.now < visit.until:
-            return
-        self.engine.deliver(hht, H.Leave())
-        self.book.visit = None
+        self.pairing.hht_retry(hht)
 
     # ==============================================================================================
     # Periodic: meters, displays, consumer, route tracking
     # ==============================================================================================
 
     def _tick(self) -> None:
+        now = float(self.engine.now)
         for fuel in self._meters:
-            self.engine.deliver(_METER_NAME[fuel], pp.Tick())
+            # A meter with nothing due would only move its clock: no event, nothing the consumer sees
+            # changes (its thresholds are among those ``clock.meter_due`` watches), so the step is skipped.
+            if self.clock.meter_due(fuel) <= now:
+                self.engine.deliver(_METER_NAME[fuel], pp.Tick())
         self._track()
         if self._installed():
             self._consumer_check()
@@ -1543,17 +878,9 @@ class Site:
         return wan, phone, relay, ppmid, cfg.meter_keypad_reachable
 
     def _route_seconds(self, now: float) -> tuple[float, float]:
-        """(no-route, UTRN-only) seconds up to ``now``: the integrals so far plus the stretch since the
-        last change, whose route flags still hold."""
         b = self.book
-        no_route, utrn_only = b.no_route_s, b.utrn_only_s
-        if b.installed_at is not None and b.route_at is not None and now > b.route_at:
-            dt = now - b.route_at
-            if b.route_no:
-                no_route += dt
-            if b.route_utrn:
-                utrn_only += dt
-        return no_route, utrn_only
+        return measures.route_seconds(b.installed_at, b.route_at, b.route_no, b.route_utrn, b.no_route_s,
+                                      b.utrn_only_s, now)
 
     def _track(self) -> None:
         """Integrate the no-route and UTRN-only hours since the last change (piecewise constant)."""
@@ -1578,7 +905,7 @@ class Site:
         if days is None or since is None or self.book.visit is not None:
             return
         if float(self.engine.now) - since >= days * 86_400.0:
-            self._engineer(7200.0)
+            self.pairing.engineer(7200.0)
 
     def _consumer_check(self) -> None:
         wan, phone, relay, ppmid, keypad = self._routes_now()
@@ -1618,177 +945,26 @@ class Site:
             self._enable(fuel, plan.where)
 
     # ==============================================================================================
-    # Attackers
+    # Attackers (premises.attacking)
     # ==============================================================================================
 
     def _attack_start(self, attack: Attack) -> None:
-        self._note("Attacker", "AttackStarted", kind=attack.kind.value, credentials=attack.credentials,
-                   duration_s=attack.duration_s, rate_per_hour=attack.rate_per_hour)
-        if attack.kind.on_relay:
-            self.book.attacks.append(attack)
-        if attack.kind in (AttackKind.RELAY_DROP, AttackKind.RELAY_DELAY):
-            return
-        identity = rogue_identity(self.engine.rng) if attack.kind is AttackKind.ROGUE_JOIN else None
-        self._attack_attempt(attack, 0, identity)
+        self.attacks.start(attack)
 
     def _attack_attempt(self, attack: Attack, i: int, identity: tuple[EUI64, bytes] | None) -> None:
-        if i >= attack.attempts:
-            return
-        k = attack.kind
-        if k is AttackKind.ROGUE_JOIN:
-            assert identity is not None
-            if self.book.rogue_in:
-                return  # in: the attack is over
-            self._rogue_join(attack, identity)
-        elif k is AttackKind.JOIN_FLOOD:
-            self._rogue_join(attack, rogue_identity(self.engine.rng))
-        elif k in (AttackKind.REPLAY_UTRN, AttackKind.FORGE_UTRN):
-            if self.book.captured_utrns:
-                meter, code = self.book.captured_utrns[-1]
-                if k is AttackKind.FORGE_UTRN:
-                    code = tamper_utrn(code, self.engine.rng)
-                self._note("Attacker", "UTRNTyped", meter=meter, forged=k is AttackKind.FORGE_UTRN)
-                self.engine.deliver(meter, nodes.KeypadEntry(code))
-        elif k in (AttackKind.REPLAY_COMMAND, AttackKind.FORGE_COMMAND):
-            if self.book.captured_commands:
-                meter, wire = self.book.captured_commands[-1]
-                if k is AttackKind.FORGE_COMMAND:
-                    wire = tamper_wire(wire, self.engine.rng)
-                self._note("Attacker", "CommandInjected", meter=meter, forged=k is AttackKind.FORGE_COMMAND)
-                self.engine.deliver(meter, gbcs_frame(wire, Via.HAN))
-        elif k in (AttackKind.RELAY_REPLAY, AttackKind.RELAY_FLOOD):
-            self._relay_inject(attack, i)
-        if k is AttackKind.JOIN_FLOOD:
-            # A flood arrives as a Poisson stream: fixed spacing would beat in step with the hub's key
-            # establishment time and let a legitimate joiner through (or never) by arithmetic alone.
-            gap = float(self.engine.rng.exponential(3600.0 / attack.rate_per_hour))
-            nxt: float | None = float(self.engine.now) + gap
-            if nxt is not None and nxt >= attack.end:
-                nxt = None
-        else:
-            nxt = attack.attempt_time(i + 1) if i + 1 < attack.attempts else None
-        if nxt is not None:
-            self._later(nxt, "_attack_attempt", attack, i + 1, identity)
-
-    def _rogue_join(self, attack: Attack, identity: tuple[EUI64, bytes]) -> None:
-        eui, code = identity
-        mech = self._hub_mechanisms()
-        if attack.credentials and "preauth" in mech and self.book.spare_registered \
-                and self.book.spare is not None:
-            # With credentials under firmware_preauth the rogue is a clone of the pre-registered spare:
-            # it presents the spare's EUI and install code.
-            n = 1 if self.book.spare == "PPMID" else int(self.book.spare.split("-")[1])
-            eui = self._ppmid_eui(n)
-            code = _install_code(self.config.seed, eui)
-            if str(eui) not in self.book.clones:
-                self.book.clones.append(str(eui))
-        self._count("rogue_join_attempts")
-        self.book.rogues.append(str(eui))
-        claimed = DeviceType.PPMID if mech else DeviceType.HHT
-        self._local_join(eui, claimed, code, attack.credentials, by_attacker=True)
-
-    def _relay_inject(self, attack: Attack, i: int) -> None:
-        name = self.book.ppmid
-        if name is None:
-            return
-        captured = self.book.captured_relayed or [w for _m, w in self.book.captured_commands]
-        if attack.kind is AttackKind.RELAY_REPLAY:
-            if not captured:
-                return
-            wire = captured[-1]
-        else:
-            choice = i % 3
-            if choice == 0 and captured:
-                wire = captured[-1]
-            elif choice == 1 and captured:
-                wire = tamper_wire(captured[-1], self.engine.rng)
-            else:
-                wire = garbage(self.engine.rng)
-        self._note("Attacker", "RelayInjected", kind=attack.kind.value)
-        self.engine.deliver(name, P.RelayCommand(wire))
+        self.attacks.attempt(attack, i, identity)  # an agenda item's kind names this method
 
     # ==============================================================================================
     # Exposure
     # ==============================================================================================
 
     def _join_window_open_hours(self, now: float) -> float:
-        """Hours since install during which the hub would admit some local joiner (HHT or PPMID), or a
-        phone radio on the meters listens: sampled every 10 s with the ``policy.windows`` rules."""
-        start = self.book.installed_at
-        if start is None or now <= start:
-            return 0.0
-        eff = self.effect
-        if eff.phone_radio and self.config.new_meters:
-            return (now - start) / 3600.0  # a meter radio listens all the time (as the fleet model counts)
-        step = 10.0 if now - start <= 400 * 86_400.0 else 60.0
-        t = np.arange(start, now, step, dtype=np.float64)
-        policy = self._join_policy()
-        mech = policy.mechanisms  # what the hub applies: a hub without the firmware keeps the power-on hour
-        is_open = np.zeros(t.shape, dtype=bool)
-        if "standing" in mech:
-            is_open |= np.asarray(policy_windows.standing_window_open(t), dtype=bool)
-        ons = np.asarray(self.book.power_ons or [start], dtype=np.float64)
-        last_on = ons[np.clip(np.searchsorted(ons, t, side="right") - 1, 0, None)]
-        power_hour = np.asarray(policy_windows.hht_window_open(t, last_on, policy.hht_window_s), dtype=bool)
-        if "alternating" not in mech or "power_cycle" in mech:  # the schedule replaces the hour for HHTs
-            is_open |= power_hour
-        if "button" in mech and self.book.presses:
-            presses = np.asarray(self.book.presses, dtype=np.float64)
-            idx = np.searchsorted(presses, t, side="right") - 1
-            pressed = presses[np.clip(idx, 0, None)]
-            is_open |= (idx >= 0) & np.asarray(policy_windows.button_window_open(t, pressed, policy.button_window_s),
-                                               dtype=bool)
-        if "alternating" in mech:
-            is_open |= np.asarray(policy_windows.alternating_window_open(t, policy.alternating_windows_per_day,
-                                                                         policy.alternating_window_s), dtype=bool)
-        return float(np.count_nonzero(is_open)) * step / 3600.0
-
-
-def _next_on_grid(t: float, interval: float) -> int:
-    """The smallest ``k`` with ``k * interval`` strictly after ``t`` (periodic series run on that grid).
-
-    Checked both ways: ``t / interval`` can round across an integer, and a series must neither repeat
-    the instant a snapshot was taken at nor skip the next one."""
-    k = math.floor(t / interval) + 1
-    while k * interval <= t:
-        k += 1
-    while k > 1 and (k - 1) * interval > t:
-        k -= 1
-    return k
+        return measures.join_window_open_hours(
+            self.book.installed_at, now, self._join_policy(),
+            radio_listens=bool(self.effect.phone_radio) and self.config.new_meters,
+            power_ons=self.book.power_ons, presses=self.book.presses)
 
 
 def _table(fuel: Fuel) -> Any:
     from smetslab.devices import esme, gsme
     return esme.TRANSITIONS if fuel is Fuel.ELECTRICITY else gsme.TRANSITIONS
-
-
-def _rng_state(rng: np.random.Generator) -> dict[str, Any]:
-    state: dict[str, Any] = dict(rng.bit_generator.state)
-    return state
-
-
-_HOOKS: dict[type, Callable[[Site, str, Any], None]] = {
-    HANFrameOut: Site._ev_han_frame,
-    GBCSOut: Site._ev_gbcs_out,
-    C.DeviceAdded: Site._ev_device_added,
-    C.DeviceAddRefused: Site._ev_device_add_refused,
-    C.DeviceJoined: Site._ev_device_joined,
-    C.LocalJoinRefused: Site._ev_local_join_refused,
-    C.DeviceLogChanged: Site._ev_device_log_changed,
-    C.PoweredOn: Site._ev_powered,
-    C.PoweredOff: Site._ev_powered,
-    C.HubButtonPressed: Site._ev_button,
-    P.PairedWithMeter: Site._ev_ppmid_change,
-    P.UnpairedFromMeter: Site._ev_ppmid_change,
-    P.PPMIDBroken: Site._ev_ppmid_change,
-    P.JoinedHAN: Site._ev_ppmid_change,
-    P.CommandRelayed: Site._ev_relayed,
-    H.LocalJoinRequested: Site._ev_hht_join_requested,
-    H.HHTJoined: Site._ev_hht_joined,
-    pp.TopUpAccepted: Site._ev_top_up,
-    pp.TopUpRejected: Site._ev_top_up,
-    nodes.CommandRejected: Site._ev_command_rejected,
-    nodes.CommandAccepted: Site._ev_command_accepted,
-    pp.EmergencyCreditActivated: Site._ev_ec,
-}
-"""Device event type -> the Site's handler (the single routing table of the premises)."""

@@ -2,7 +2,8 @@
 
 Theory of operation
 -------------------
-A story file is YAML. ``load_story(path)`` reads it and ``validate_story(data)`` turns the plain data
+A story file is YAML. The shell reads it (``smetslab.interfaces.config.load_story``: one YAML reader and
+one file-error formatter for stories and scenarios) and ``validate_story(data)`` turns the plain data
 into a ``Story`` (pydantic v2, every model ``extra="forbid"``), or raises ``InputError`` with one line
 naming the field path (``timeline[3].at``), the value and what is allowed. Nothing here runs the
 emulator: ``premises.runner`` turns a ``Story`` into ``Site`` calls and judges the expectations.
@@ -33,13 +34,12 @@ expectation that passes vacuously.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import math
 import re
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -56,6 +56,7 @@ from pydantic import (
 
 from smetslab.errors import InputError
 from smetslab.policy import options as policy_options
+from smetslab.premises.config import SiteConfig
 
 __all__ = [
     "TimeSpec",
@@ -73,7 +74,6 @@ __all__ = [
     "COUNTERS",
     "COMPARISONS",
     "validate_story",
-    "load_story",
     "story_error",
 ]
 
@@ -212,47 +212,56 @@ Pence = StrictInt
 NonNegativePence = Annotated[StrictInt, Field(ge=0)]
 
 
-class Premises(_Model):
-    """The premises as ``SiteConfig`` wants it (seed and options come from the story's top level).
+_DEFAULT: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(SiteConfig)
+                           if f.default is not dataclasses.MISSING}
+"""``SiteConfig``'s defaults: a story's premises fields take them from there, never a copy."""
 
-    Only the fields a story sets are passed to ``SiteConfig``: the others keep the Site's defaults
-    (the defaults written here are the Site's, for reading and for ``fuels()``)."""
+
+class Premises(_Model):
+    """The premises as ``SiteConfig`` wants it (seed and options come from the story's top level): the
+    types and bounds a story's YAML is checked against. The defaults are not restated: each is
+    ``SiteConfig``'s (``premises.config``, the one declaration), read from it here; only the fields a story
+    writes are passed on."""
 
     # the contract's fields
-    fuel: Literal["dual", "electricity", "gas"] = "dual"
-    initial_credit_pence: Pence = 1000
-    daily_spend_pence: NonNegativePence = 300
-    meter_keypad_reachable: StrictBool = True
-    broadband: StrictBool = True
-    phone: StrictBool = True
-    consumer_tops_up_below_pence: Pence | None = None
-    device_log_capacity: Annotated[StrictInt, Field(ge=4)] = 16
+    fuel: Literal["dual", "electricity", "gas"] = _DEFAULT["fuel"]
+    initial_credit_pence: Pence = _DEFAULT["initial_credit_pence"]
+    daily_spend_pence: NonNegativePence = _DEFAULT["daily_spend_pence"]
+    meter_keypad_reachable: StrictBool = _DEFAULT["meter_keypad_reachable"]
+    broadband: StrictBool = _DEFAULT["broadband"]
+    phone: StrictBool = _DEFAULT["phone"]
+    consumer_tops_up_below_pence: Pence | None = _DEFAULT["consumer_tops_up_below_pence"]
+    device_log_capacity: Annotated[StrictInt, Field(ge=4)] = _DEFAULT["device_log_capacity"]
     # the Site's further fields (docs/emulator.md)
-    top_up_pence: NonNegativePence = 2000
-    hub_reachable: StrictBool | None = None
-    smartphone: StrictBool = True
-    wifi_ppmid: StrictBool = True
-    new_hub: StrictBool = True
-    new_meters: StrictBool = True
-    firmware_ok: StrictBool = True
-    mesh_neighbour: Literal["none", "same_supplier", "other_supplier"] = "none"
-    mesh_broker_days: Annotated[float, Field(gt=0)] = 7.0
-    replay_rule: Literal["strictly_greater", "unseen", "off"] = "strictly_greater"
-    emergency_credit_pence: NonNegativePence = 500
-    debt_pence: NonNegativePence = 0
-    debt_recovery_per_day_pence: NonNegativePence = 0
-    gsme_wake_interval_s: Annotated[Seconds, Field(gt=0)] = 1800.0
-    tick_s: Annotated[Seconds, Field(gt=0)] = 3600.0
-    display_interval_s: Annotated[Seconds, Field(gt=0)] = 21_600.0
-    join_timeout_min: Annotated[StrictInt, Field(ge=1, le=0xFFFF)] = 90
-    join_delay_s: Annotated[Seconds, Field(gt=0)] = 10.0
-    cbke_s: Annotated[Seconds, Field(gt=0)] = 5.0
-    join_retry_s: Annotated[Seconds, Field(gt=0)] = 600.0
-    max_join_retries: Annotated[StrictInt, Field(ge=0)] = 50
-    pending_s: Annotated[Seconds, Field(gt=0)] = 21_600.0
-    engineer_after_no_route_days: Annotated[float, Field(ge=0)] | None = None
-    wan_latency_s: Seconds = 0.0
-    epoch: str = "2025-01-01T00:00:00+00:00"
+    top_up_pence: NonNegativePence = _DEFAULT["top_up_pence"]
+    hub_reachable: StrictBool | None = _DEFAULT["hub_reachable"]
+    smartphone: StrictBool = _DEFAULT["smartphone"]
+    wifi_ppmid: StrictBool = _DEFAULT["wifi_ppmid"]
+    new_hub: StrictBool = _DEFAULT["new_hub"]
+    new_meters: StrictBool = _DEFAULT["new_meters"]
+    firmware_ok: StrictBool = _DEFAULT["firmware_ok"]
+    mesh_neighbour: Literal["none", "same_supplier", "other_supplier"] = _DEFAULT["mesh_neighbour"]
+    mesh_broker_days: Annotated[float, Field(gt=0)] = _DEFAULT["mesh_broker_days"]
+    replay_rule: Literal["strictly_greater", "unseen", "off"] = _DEFAULT["replay_rule"]
+    emergency_credit_pence: NonNegativePence = _DEFAULT["emergency_credit_pence"]
+    debt_pence: NonNegativePence = _DEFAULT["debt_pence"]
+    debt_recovery_per_day_pence: NonNegativePence = _DEFAULT["debt_recovery_per_day_pence"]
+    gsme_wake_interval_s: Annotated[Seconds, Field(gt=0)] = _DEFAULT["gsme_wake_interval_s"]
+    tick_s: Annotated[Seconds, Field(gt=0)] = _DEFAULT["tick_s"]
+    display_interval_s: Annotated[Seconds, Field(gt=0)] = _DEFAULT["display_interval_s"]
+    join_timeout_min: Annotated[StrictInt, Field(ge=1, le=0xFFFF)] = _DEFAULT["join_timeout_min"]
+    join_delay_s: Annotated[Seconds, Field(gt=0)] = _DEFAULT["join_delay_s"]
+    cbke_s: Annotated[Seconds, Field(gt=0)] = _DEFAULT["cbke_s"]
+    join_retry_s: Annotated[Seconds, Field(gt=0)] = _DEFAULT["join_retry_s"]
+    max_join_retries: Annotated[StrictInt, Field(ge=0)] = _DEFAULT["max_join_retries"]
+    pending_s: Annotated[Seconds, Field(gt=0)] = _DEFAULT["pending_s"]
+    engineer_after_no_route_days: Annotated[float, Field(ge=0)] | None = _DEFAULT["engineer_after_no_route_days"]
+    wan_latency_s: Seconds = _DEFAULT["wan_latency_s"]
+    epoch: str = _DEFAULT["epoch"]
+    hht_window_s: Annotated[Seconds, Field(gt=0)] = _DEFAULT["hht_window_s"]
+    hub_button_window_s: Annotated[Seconds, Field(gt=0)] = _DEFAULT["hub_button_window_s"]
+    alternating_windows_per_day: Annotated[StrictInt, Field(ge=1, le=144)] = _DEFAULT["alternating_windows_per_day"]
+    alternating_window_s: Annotated[Seconds, Field(gt=0)] = _DEFAULT["alternating_window_s"]
 
     @field_validator("epoch")
     @classmethod
@@ -768,30 +777,4 @@ def validate_story(data: Any, where: str = "<data>") -> Story:
         story = Story.model_validate(data)
     except ValidationError as exc:
         raise story_error(exc, where, data) from None
-    return story
-
-
-def load_story(path: Path | str) -> Story:
-    """Read and validate a story YAML file. InputError for a missing file, bad YAML or a bad field."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"story {str(p)!r}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"story {str(p)!r}: is a directory, expected a YAML file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"story {str(p)!r}: not a UTF-8 text file") from None
-    except OSError as exc:
-        raise InputError(f"story {str(p)!r}: cannot be read ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"story {str(p)!r}: not valid YAML{where}: {problem}") from None
-    story = validate_story(data, repr(str(p)))
-    if not story.name:
-        story = story.model_copy(update={"name": p.stem})
     return story

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from smetslab.errors import InputError
-from smetslab.gbcs import _crypto
+from smetslab.gbcs import crypto
 
 __all__ = ["InstallCode", "crc_x25", "aes_mmo_hash", "parse_install_code", "link_key"]
 
@@ -62,7 +62,7 @@ def aes_mmo_hash(message: bytes) -> bytes:
     h = bytes(16)
     for i in range(0, len(padded), 16):
         block = bytes(padded[i : i + 16])
-        enc = _crypto.aes_ecb_encrypt_block(h, block)
+        enc = crypto.aes_ecb_encrypt_block(h, block)
         h = bytes(a ^ b for a, b in zip(enc, block, strict=True))
     return h
 

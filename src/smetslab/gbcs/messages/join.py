@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from smetslab.errors import CodecError, InputError
-from smetslab.gbcs import _crypto
+from smetslab.gbcs import crypto
 from smetslab.gbcs.codes import DeviceType, JoinMethodRole
 from smetslab.gbcs.frames import CRA, GeneralSigning
 from smetslab.gbcs.keystore import Keystore, KeyUsage
@@ -79,7 +79,7 @@ def ka_certificate_der(keystore: Keystore, eui: EUI64 | str) -> bytes:
     if cert is None:
         raise InputError(f"{who}: the keystore holds a bare KA public key, not a certificate; Method C needs "
                          f"the device's KA certificate")
-    pem = _crypto.certificate_pem(cert).decode("ascii")
+    pem = crypto.certificate_pem(cert).decode("ascii")
     body = "".join(line for line in pem.splitlines() if line and not line.startswith("-----"))
     return base64.b64decode(body)
 
@@ -88,12 +88,12 @@ def certificate_eui(der: bytes) -> EUI64 | None:
     """The EUI a device certificate names (SubjectAltName hardwareModuleName), or None when ``der`` is
     not a certificate or names none. For a joining device comparing it with ``other_device``."""
     try:
-        _public, cert = _crypto.load_public_der(der, "certificate")
+        _public, cert = crypto.load_public_der(der, "certificate")
     except InputError:
         return None
     if cert is None:
         return None
-    facts = _crypto.certificate_facts(cert)
+    facts = crypto.certificate_facts(cert)
     return None if facts.eui is None else EUI64(facts.eui)
 
 

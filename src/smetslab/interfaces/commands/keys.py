@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from smetslab.errors import InputError
-from smetslab.gbcs import _crypto, keygen
+from smetslab.gbcs import crypto, keygen
 from smetslab.gbcs.keystore import KeyId, Keystore
 from smetslab.interfaces.commands._common import emit_json
 
@@ -60,7 +60,7 @@ def _role(ks: Keystore, kid: KeyId, entity_by_eui: dict[str, str]) -> tuple[str,
     entity = entity_by_eui.get(str(kid.eui))
     if cert is None:
         return entity or "?", None
-    facts = _crypto.certificate_facts(cert)
+    facts = crypto.certificate_facts(cert)
     if facts.device:
         role = "device"
     elif facts.role is not None:

@@ -18,10 +18,11 @@ from rich.text import Text
 
 from smetslab.errors import InputError
 from smetslab.interfaces.commands._common import emit_json, os_reason, prepare_out_file, writing
+from smetslab.interfaces.config import load_story
 from smetslab.premises.engine import LogRecord
 from smetslab.premises.persistence import PremisesStore
 from smetslab.premises.runner import StoryRun, run_story, summary
-from smetslab.premises.story import format_time, load_story
+from smetslab.premises.story import format_time
 
 __all__ = ["register", "run", "timeline_lines", "QUIET_EVENTS"]
 

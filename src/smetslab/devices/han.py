@@ -1,4 +1,8 @@
-"""Vocabulary shared by the device state machines: device types, alert codes, routes."""
+"""The HAN frame and message vocabulary the devices and the premises share: device types, fuels, alert
+codes, top-up routes, the frames that travel on the HAN (``GBCSFrame``, ``HANFrameOut``, ``GBCSOut``,
+``MeterReport``, the ZSE frames, ``LocalPairing``, ``HANJoined``) and reading GBCS commands
+(``read_gbcs``, anti-replay). A public module of ``devices`` (it was ``devices/_common.py``): the
+premises imports it by this name."""
 
 from __future__ import annotations
 

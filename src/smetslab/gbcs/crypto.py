@@ -1,8 +1,9 @@
 """The one module that touches cryptographic primitives (via the ``cryptography`` library).
 
-Everything here is a thin, typed wrapper so the rest of ``smetslab.gbcs`` (and ``zigbee``) can be
-read as GBCS/ZigBee logic rather than library calls. Keys cross the boundary as the opaque aliases
-``PublicKey``/``PrivateKey``.
+Everything here is a thin, typed wrapper so the rest of ``smetslab.gbcs`` (and ``zigbee``, and the
+``keys`` command) can be read as GBCS/ZigBee logic rather than library calls. Keys cross the boundary
+as the opaque aliases ``PublicKey``/``PrivateKey``. A public module (it was ``gbcs/_crypto.py``):
+three packages use it, each by this name.
 """
 
 from __future__ import annotations

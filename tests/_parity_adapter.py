@@ -1,4 +1,5 @@
-"""One fleet no-WAN episode as a premises-emulator story, for the parity tests (docs/parity.md).
+"""One fleet no-WAN episode as a premises-emulator story, for the parity tests (docs/parity.md). Test-only code,
+kept outside the package (it was ``smetslab.fleet.parity``).
 
 Theory of operation
 -------------------
@@ -211,6 +212,11 @@ def situation_story(p: ModelParams, s: Situation, option: str, *, seed: int = 0,
         "consumer_tops_up_below_pence": threshold,
         "tick_s": tick_s,
         "engineer_after_no_route_days": float(p["remedy.engineer_response_days"]) if s.dispatch else None,
+        # the scenario's join windows, so a changed window moves the emulator as it moves the fleet
+        "hht_window_s": float(p["windows.hht_window_minutes"]) * 60.0,
+        "hub_button_window_s": float(p["windows.hub_button_window_minutes"]) * 60.0,
+        "alternating_windows_per_day": int(p["windows.alternating_windows_per_day"]),
+        "alternating_window_s": float(p["windows.alternating_window_minutes"]) * 60.0,
     }
     horizon = math.ceil((last + margin_days * DAY_S) / tick_s) * tick_s
     return {"name": name or f"parity-{option}", "seed": seed, "options": eff.option, "horizon": horizon,
