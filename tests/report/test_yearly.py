@@ -21,6 +21,7 @@ import pytest
 
 from smetslab.interfaces.cli import main
 from smetslab.report import build_report
+from smetslab.report.yearly import per_year_line
 
 T_975_DF1 = 12.706204736  # Student's t, two-sided 95%, 1 degree of freedom (any t table)
 GROWTH = 0.02  # gb-default's growth.prepay_fleet_per_year
@@ -173,3 +174,22 @@ def test_a_one_year_run_says_so_in_one_sentence(synthetic_db: Path, tmp_path: Pa
     assert "<table" not in section and "<svg" not in section
     assert len(re.findall(r"[.!?](?:\s|$)", text)) == 1 and text.endswith(".")  # one sentence
     assert "@y" not in report.replace(section, "")
+
+
+def test_the_ten_year_line_fits_80_columns() -> None:
+    from types import SimpleNamespace
+
+    rows = [SimpleNamespace(option="baseline", metric=f"no_route_days@y{y}", mean=1.0, lo=1.0, hi=1.0, n_replicates=1)
+            for y in range(1, 11)]
+    assert per_year_line(rows) == "per year: a 10-year horizon; each option year by year in report.html#per-year"
+    assert len(per_year_line(rows)) <= 80
+    assert per_year_line(rows[:1]) == ""  # a one-year run: no line
+
+
+def test_the_ten_year_example_is_gb_default_over_3650_days() -> None:
+    from smetslab.interfaces.config import load_scenario
+
+    scen = load_scenario(Path(__file__).resolve().parents[2] / "examples" / "gb-10-years.yaml")
+    default = load_scenario("gb-default")
+    assert (scen.horizon_days, scen.premises, scen.replicates) == (3650.0, 16384, 3)
+    assert scen.options == default.options and scen.seed == default.seed
