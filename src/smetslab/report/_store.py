@@ -15,7 +15,7 @@ from typing import Any
 from smetslab.errors import InputError
 from smetslab.report.ranking import SummaryLike
 
-__all__ = ["OptionRow", "StoredRun", "read_run", "read_run_info"]
+__all__ = ["OptionRow", "StoredRun", "is_yearly", "read_run", "read_run_info"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,10 @@ class StoredRun:
     summary: Sequence[SummaryLike]
     values: Mapping[tuple[str, str], tuple[float, ...]] = field(default_factory=dict)
     """(option, metric) -> the per-replicate values in replicate order: what the paired intervals pair."""
+    yearly: Sequence[SummaryLike] = ()
+    """The per-year figures (``<metric>@y<N>``, ``fleet.metrics.YEARLY_METRICS``) kept apart from ``summary``
+    so that the ranked table, the national figures and the charts list the whole-horizon metrics only; the
+    report's per-year view reads them."""
 
     @property
     def titles(self) -> dict[str, str]:
@@ -113,9 +117,18 @@ def read_run(db_path: str | Path) -> StoredRun:
         raise InputError(f"results file {str(path)!r}: run_info.scenario_json is not JSON") from None
     from smetslab.fleet import summarise
 
-    summary = list(summarise(path))
+    rows = list(summarise(path))
+    summary = [r for r in rows if not is_yearly(r.metric)]
+    yearly = [r for r in rows if is_yearly(r.metric)]
     grouped: dict[tuple[str, str], list[float]] = {}
     for o, m, _r, v in value_rows:
-        grouped.setdefault((str(o), str(m)), []).append(float(v))
+        if not is_yearly(str(m)):
+            grouped.setdefault((str(o), str(m)), []).append(float(v))
     values = {k: tuple(v) for k, v in grouped.items()}
-    return StoredRun(db_path=path, info=info, scenario=scenario, options=options, summary=summary, values=values)
+    return StoredRun(db_path=path, info=info, scenario=scenario, options=options, summary=summary, values=values,
+                     yearly=yearly)
+
+
+def is_yearly(metric: str) -> bool:
+    """A per-year figure (``no_route_days@y3``, ``fleet.model.yearly_key``) rather than a whole-horizon metric."""
+    return "@y" in metric

@@ -18,7 +18,7 @@ from typing import Any
 
 from smetslab.fleet.sensitivity import DEFAULT_RANK_BY, SensitivityResult, analyse, ranking_rule
 from smetslab.report._format import fmt_delta, fmt_interval, fmt_number, fmt_value
-from smetslab.report._store import StoredRun, read_run
+from smetslab.report._store import StoredRun, is_yearly, read_run
 from smetslab.report.national import national_section
 from smetslab.report.plots import bars_svg, scatter_svg, tornado_svg
 from smetslab.report.ranking import (
@@ -32,6 +32,7 @@ from smetslab.report.ranking import (
     unbeaten,
 )
 from smetslab.report.security import security_section
+from smetslab.report.yearly import yearly_section
 
 __all__ = ["build_report", "render_report", "scenario_parameters", "HARM_METRIC", "SECURITY_METRICS", "SECTIONS",
            "ReportContext", "Section", "option_count", "precision_sentence"]
@@ -374,6 +375,7 @@ SECTIONS: list[Section] = [
     _ranking_section,
     _national_section,
     _charts_section,
+    yearly_section,
     _sensitivity,
     _security_section,
     _reference_section,
@@ -406,7 +408,8 @@ def render_report(
             parts = option.split("+")
             titles[option] = " + ".join(str(getattr(catalogue.get(p), "title", p)) for p in parts)
     ranked = ranking(run.summary, rank_by, metrics=metrics, titles=titles, values=run.values)
-    metric_ids = _metric_order(metrics, {row.metric for row in run.summary})
+    # the per-year figures (``<metric>@y<N>``) are in ``run.yearly`` for the per-year section, never here
+    metric_ids = _metric_order(metrics, {row.metric for row in run.summary if not is_yearly(row.metric)})
     if sensitivity is not None and sensitivity.rank_by != rank_by:
         sensitivity = analyse(sensitivity, rank_by, metrics=metrics)  # re-ranks the saved means; no re-run
     ctx = ReportContext(run=run, ranked=ranked, metric_ids=metric_ids, metrics=metrics, catalogue=catalogue,

@@ -451,6 +451,10 @@ def compare(
     if reached:
         console.print(reached)
     print_ranked_table(ranked, metrics, rank_by, console, stored.scenario)
+    from smetslab.report.yearly import per_year_line
+
+    if line := per_year_line(stored.yearly):  # a multi-year run: point to the report's per-year section
+        console.print(line)
     if sens is not None:
         _print_sensitivity_summary(sens if sens.rank_by == rank_by else analyse(sens, rank_by), console)
     console.print(f"report:  {report}", soft_wrap=True)
