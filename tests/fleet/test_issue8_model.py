@@ -13,9 +13,9 @@ import math
 import numpy as np
 import pytest
 
+from _parity_adapter import Situation, fleet_outcome, situation_draws
 from smetslab.fleet import run_in_memory
 from smetslab.fleet.model import ModelParams, evaluate_option
-from smetslab.fleet.parity import Situation, fleet_outcome, situation_draws
 from smetslab.policy.options import combine
 
 N = 60_000
