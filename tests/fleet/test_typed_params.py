@@ -11,6 +11,8 @@ import json
 import math
 import pickle
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +52,7 @@ def test_numbers_bit_identical_to_before_the_refactor(variant: str) -> None:
 
 def test_no_string_keyed_parameter_reads_left() -> None:
     """``p["group.name"]`` / ``params["..."]`` threw the types away (STYLE.md); none may come back."""
-    pattern = re.compile(r"""\b(p|P|params|self\.p)\[["']""")
+    pattern = re.compile(r"""\b(p|P|params|self\.p)\[["']|getattr\([^,]+, f["']""")
     offenders = [f"{f.relative_to(SRC)}:{i}: {line.strip()}"
                  for d in ("fleet", "risk") for f in sorted((SRC / d).rglob("*.py"))
                  for i, line in enumerate(f.read_text().splitlines(), 1) if pattern.search(line)]
@@ -67,3 +69,24 @@ def test_model_params_carries_every_group_typed_and_pickles() -> None:
     q = pickle.loads(pickle.dumps(p))
     assert q == p
     assert len(pickle.dumps(p)) < 64_000
+
+
+@pytest.mark.slow
+def test_mypy_types_every_parameter_read_and_rejects_a_misspelt_one(tmp_path: Path) -> None:
+    """No ``Any`` on the lookup path: mypy infers a concrete type for each parameter's ``.value`` and rejects a
+    misspelt name (about 20 s: slow)."""
+    paths = [(g, n) for g, cls in GROUPS.items() for n in cls.model_fields]
+    lines = ["from smetslab.fleet.scenario import ModelParams", "", "", "def f(p: ModelParams) -> None:"]
+    lines += [f"    reveal_type(p.{g}.{n}.value)" for g, n in paths]
+    lines += ["    p.remedy.dcc_mean_dayz"]
+    (tmp_path / "snip.py").write_text("\n".join(lines) + "\n")
+    env = {"MYPYPATH": str(SRC.parent), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent",
+                          f"--cache-dir={tmp_path / 'cache'}", "snip.py"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True).stdout
+    revealed = re.findall(r'Revealed type is "(.*)"', out)
+    assert len(revealed) == len(paths), out
+    assert not [(p, r) for p, r in zip(paths, revealed, strict=True) if "Any" in r]
+    assert dict(zip(paths, revealed, strict=True))[("remedy", "dcc_mean_days")] == "float"
+    assert dict(zip(paths, revealed, strict=True))[("windows", "alternating_windows_per_day")] == "int"
+    assert '"Remedy" has no attribute "dcc_mean_dayz"' in out
