@@ -6,6 +6,7 @@ before the refactor, when the model read ``p["group.name"]``; every value must b
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import math
@@ -62,6 +63,10 @@ def test_no_string_keyed_parameter_reads_left() -> None:
 def test_model_params_carries_every_group_typed_and_pickles() -> None:
     s = validate_scenario(_maker().scenario_data("multi_year"), where="t")
     p = ModelParams.from_scenario(s)
+    run = {"seed", "premises", "horizon_days", "options", "weighted"}
+    annotations = {f.name: f.type for f in dataclasses.fields(ModelParams)}
+    assert set(annotations) == run | set(GROUPS)  # the groups are declared once, in the schema
+    assert all(annotations[g] == cls.__name__ for g, cls in GROUPS.items())
     for group in GROUPS:  # one field per scenario group, holding the validated group itself
         assert getattr(p, group) == getattr(s, group)
     assert p.growth.prepay_fleet_per_year.value == 0.05
