@@ -23,6 +23,7 @@ by tests/fleet/test_simpy_reference.py).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import random
 import time
@@ -59,29 +60,29 @@ class Premises:
         self.acc: dict[str, float] = defaultdict(float)
         H, yrs = p.horizon_days, p.years
         u = rng.random()
-        self.region = 0 if u < p["region.north_share"] else (
-            1 if u < p["region.north_share"] + p["region.central_share"] else 2)
-        self.risk = (p["region.north_no_wan_risk"], p["region.central_no_wan_risk"],
-                     p["region.south_no_wan_risk"])[self.region]
-        self.installed = rng.random() < 1 - math.exp(-p["incidents.installs_per_year"] * yrs)
+        self.region = 0 if u < p.region.north_share.value else (
+            1 if u < p.region.north_share.value + p.region.central_share.value else 2)
+        self.risk = (p.region.north_no_wan_risk.value, p.region.central_no_wan_risk.value,
+                     p.region.south_no_wan_risk.value)[self.region]
+        self.installed = rng.random() < 1 - math.exp(-p.incidents.installs_per_year.value * yrs)
         self.t_install = rng.random() * H
-        self.nowan_install = self.installed and rng.random() < min(1.0, p["incidents.no_wan_at_install_prob"] * self.risk)
+        self.nowan_install = self.installed and rng.random() < min(1.0, p.incidents.no_wan_at_install_prob.value * self.risk)
         u = rng.random()
-        self.keypad = u < p["customer.meter_keypad_reachable_prob"]
-        self.hub_reachable = u < p["customer.hub_reachable_prob"]
-        self.smartphone = rng.random() < p["customer.smartphone_prob"]
-        self.broadband = rng.random() < p["customer.broadband_prob"]
-        self.wifi = rng.random() < p["deployment.wifi_ppmid_share"]
-        self.firmware = rng.random() < p["deployment.firmware_reach"]
-        self.existing_new = rng.random() < p["deployment.existing_new_hardware_share"]
-        self.spare = rng.random() < p["deployment.preauth_spare_share"]
-        self.neighbours = _poisson(rng, p["mesh.neighbours_in_range_mean"])
-        self.same = sum(rng.random() < p["mesh.same_supplier_share"] for _ in range(self.neighbours))
+        self.keypad = u < p.customer.meter_keypad_reachable_prob.value
+        self.hub_reachable = u < p.customer.hub_reachable_prob.value
+        self.smartphone = rng.random() < p.customer.smartphone_prob.value
+        self.broadband = rng.random() < p.customer.broadband_prob.value
+        self.wifi = rng.random() < p.deployment.wifi_ppmid_share.value
+        self.firmware = rng.random() < p.deployment.firmware_reach.value
+        self.existing_new = rng.random() < p.deployment.existing_new_hardware_share.value
+        self.spare = rng.random() < p.deployment.preauth_spare_share.value
+        self.neighbours = _poisson(rng, p.mesh.neighbours_in_range_mean.value)
+        self.same = sum(rng.random() < p.mesh.same_supplier_share.value for _ in range(self.neighbours))
         self.power_ons = 0
 
     # -- processes -------------------------------------------------------------------------------------------
     def power_cycles(self):  # noqa: ANN201 - SimPy generator
-        rate = self.p["incidents.hub_power_cycles_per_year"] / 365.0
+        rate = self.p.incidents.hub_power_cycles_per_year.value / 365.0
         while rate > 0:
             yield self.env.timeout(self.rng.expovariate(rate))
             if self.env.now >= self.p.horizon_days:
@@ -89,7 +90,7 @@ class Premises:
             self.power_ons += 1
 
     def wan_losses(self):  # noqa: ANN201
-        rate = self.p["incidents.wan_lost_per_year"] * self.risk / 365.0
+        rate = self.p.incidents.wan_lost_per_year.value * self.risk / 365.0
         while rate > 0:
             yield self.env.timeout(self.rng.expovariate(rate))
             if self.env.now >= self.p.horizon_days:
@@ -109,24 +110,24 @@ class Premises:
         p, eff, rng, env = self.p, self.eff, self.rng, self.env
         a = env.now
         new_hw = self.new_hw(a, install)
-        cap = wan.remedy_cap_days(eff.prioritised_remedy, p["remedy.baseline_max_days"], p["remedy.secmp0032_max_days"])
-        D = float(wan.restore_days(rng.expovariate(1.0 / p["remedy.dcc_mean_days"]), cap))
+        cap = wan.remedy_cap_days(eff.prioritised_remedy, p.remedy.baseline_max_days.value, p.remedy.secmp0032_max_days.value)
+        D = float(wan.restore_days(rng.expovariate(1.0 / p.remedy.dcc_mean_days.value), cap))
         if eff.mini_base_stations and wan.mini_base_station_prevents(self.region, rng.random(),
-                                                                     p["wan_options.mini_base_station_prevented_share"]):
+                                                                     p.wan_options.mini_base_station_prevented_share.value):
             D = 0.0
         if eff.mesh:
-            D = float(wan.mesh_restore_days(D, self.same, self.neighbours - self.same, p["mesh.broker_days"], new_hw))
+            D = float(wan.mesh_restore_days(D, self.same, self.neighbours - self.same, p.mesh.broker_days.value, new_hw))
         if eff.wan_repeaters:
-            fixable = rng.random() < p["wan_options.repeater_fixable_share"]
-            if wan.repeater_fitted(D, fixable, p["wan_options.repeater_fit_days"]):
+            fixable = rng.random() < p.wan_options.repeater_fixable_share.value
+            if wan.repeater_fitted(D, fixable, p.wan_options.repeater_fit_days.value):
                 self.acc["engineer_visits"] += 1
-            D = float(wan.repeater_restore_days(D, fixable, p["wan_options.repeater_fit_days"]))
+            D = float(wan.repeater_restore_days(D, fixable, p.wan_options.repeater_fit_days.value))
         phone = bool(routes.phone_route_available(bool(eff.phone_radio), new_hw, self.smartphone))
         relay_ok = bool(eff.relay and self.broadband and self.wifi)
-        credit = rng.expovariate(1.0) * p["customer.credit_at_incident_mean_pence"]
-        sigma = p["customer.daily_spend_sigma"]
-        spend = p["customer.daily_spend_mean_pence"] * math.exp(sigma * rng.gauss(0, 1) - 0.5 * sigma * sigma)
-        dispatched = rng.random() < p["remedy.engineer_dispatch_prob"]
+        credit = rng.expovariate(1.0) * p.customer.credit_at_incident_mean_pence.value
+        sigma = p.customer.daily_spend_sigma.value
+        spend = p.customer.daily_spend_mean_pence.value * math.exp(sigma * rng.gauss(0, 1) - 0.5 * sigma * sigma)
+        dispatched = rng.random() < p.remedy.engineer_dispatch_prob.value
         # "wan": the WAN is back (the episode's routes are then all there; only an armed supply can still be off)
         state = {"joined": not install, "wan": False, "off": False, "last": a}
         wan_back = env.timeout(D)
@@ -173,7 +174,7 @@ class Premises:
 
         def no_route_started():  # noqa: ANN202
             # emergency credit must be activated: in a no-route stretch (WAN down, no PPMID) only at the keypad
-            ec = p["customer.emergency_credit_pence"] if routes.emergency_credit_activatable(
+            ec = p.customer.emergency_credit_pence.value if routes.emergency_credit_activatable(
                 state["wan"], state["joined"], self.keypad) else 0.0
             runout = (credit + ec) / spend
             if dispatched:
@@ -184,7 +185,7 @@ class Premises:
                 state["off"] = True
 
         def engineer():  # noqa: ANN202
-            yield env.timeout(p["remedy.engineer_response_days"])
+            yield env.timeout(p.remedy.engineer_response_days.value)
             if not wan_back.processed and no_route_now():
                 self.acc["engineer_visits"] += 1
                 rejoin()  # the engineer brings and pairs a PPMID; the WAN may still be down (UTRN only)
@@ -193,35 +194,35 @@ class Premises:
             # once the replacement is there (the consumer has had a day-part to set it up) and the WAN is back,
             # the DCC pairs it (CCS01, CS03); at a no-WAN install the PPMID is there from the start
             if not install:
-                yield env.timeout(p["remedy.consumer_action_days"])
+                yield env.timeout(p.remedy.consumer_action_days.value)
             if not wan_back.processed:
                 yield wan_back
             if not state["joined"]:
                 rejoin()
 
         def replace_ppmid():  # noqa: ANN202
-            engineer_pairs = p["remedy.local_pairing_actor"] == "engineer"
+            engineer_pairs = p.remedy.local_pairing_actor.value == "engineer"
             if not install:
-                yield env.timeout(p["remedy.ppmid_delivery_days"])
+                yield env.timeout(p.remedy.ppmid_delivery_days.value)
             env.process(dcc_pairing())
             if not install:
-                yield env.timeout(p["remedy.engineer_response_days"] if engineer_pairs
-                                  else p["remedy.consumer_action_days"])
+                yield env.timeout(p.remedy.engineer_response_days.value if engineer_pairs
+                                  else p.remedy.consumer_action_days.value)
             best, best_mech = math.inf, ""
             for mech in LOCAL_PAIRING_MECHANISMS:
                 if mech not in eff.local_pairing:
                     continue
                 ok = routes.local_pairing_possible(
                     mech, firmware_ok=install or self.firmware or new_hw,
-                    new_hub=new_hw or ("hub_button" in eff.components and p["deployment.hub_button_retrofit"]),
+                    new_hub=new_hw or ("hub_button" in eff.components and p.deployment.hub_button_retrofit.value),
                     hub_reachable=install or self.hub_reachable, preregistered=self.spare and not install)
                 if not ok:
                     continue
                 wait = 0.0
                 if mech == "alternating":
                     wait = float(windows.wait_for_alternating_window_s(
-                        env.now * windows.DAY_S, int(p["windows.alternating_windows_per_day"]),
-                        p["windows.alternating_window_minutes"] * 60.0)) / windows.DAY_S
+                        env.now * windows.DAY_S, int(p.windows.alternating_windows_per_day.value),
+                        p.windows.alternating_window_minutes.value * 60.0)) / windows.DAY_S
                 if wait < best:
                     best, best_mech = wait, mech
             if best == math.inf:
@@ -236,16 +237,16 @@ class Premises:
             if engineer_pairs and not install:
                 self.acc["engineer_visits"] += 1
             if best_mech == "button":
-                self.acc["button_hours"] += p["windows.hub_button_window_minutes"] / 60.0
+                self.acc["button_hours"] += p.windows.hub_button_window_minutes.value / 60.0
             elif best_mech == "power_cycle":
-                self.acc["button_hours"] += p["windows.hht_window_minutes"] / 60.0
+                self.acc["button_hours"] += p.windows.hht_window_minutes.value / 60.0
 
         if install:
             if no_route_now():
                 env.process(no_route_started())
             env.process(replace_ppmid())
-        elif p["incidents.ppmid_lost_per_year"] > 0:
-            env.process(lose_ppmid(rng.expovariate(p["incidents.ppmid_lost_per_year"] / 365.0)))
+        elif p.incidents.ppmid_lost_per_year.value > 0:
+            env.process(lose_ppmid(rng.expovariate(p.incidents.ppmid_lost_per_year.value / 365.0)))
         yield wan_back
         account()
         state["wan"] = True
@@ -259,10 +260,10 @@ class Premises:
         self.env.run()
         p, eff, H = self.p, self.eff, self.p.horizon_days
         fw_premises = self.firmware or self.installed or self.existing_new
-        zig = self.power_ons * p["windows.hht_window_minutes"] / 60.0
+        zig = self.power_ons * p.windows.hht_window_minutes.value / 60.0
         if eff.replaces_power_on_window and fw_premises:
-            zig = windows.alternating_open_hours(H * windows.DAY_S, int(p["windows.alternating_windows_per_day"]),
-                                                 p["windows.alternating_window_minutes"] * 60.0)
+            zig = windows.alternating_open_hours(H * windows.DAY_S, int(p.windows.alternating_windows_per_day.value),
+                                                 p.windows.alternating_window_minutes.value * 60.0)
         zig += self.acc.pop("button_hours", 0.0)
         if "standing" in eff.local_pairing and fw_premises:
             zig = 24 * H
@@ -312,7 +313,7 @@ every rule (engineer visits, armed meters waiting for a PPMID, local pairings) i
 def fleet_means(p: ModelParams, premises: int) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
     """The vectorised model's per-premises-year means of METRICS per option over ``premises`` (replicate 0), and
     their standard errors from the spread of the per-block means (blocks are independent)."""
-    p = ModelParams(p.seed, premises, p.horizon_days, p.options, p.v)
+    p = dataclasses.replace(p, premises=premises)
     per_block = [evaluate_block(p, 0, b) for b in range(block_count(premises))]
     means: dict[str, dict[str, float]] = {}
     errors: dict[str, dict[str, float]] = {}
@@ -359,8 +360,10 @@ def main() -> None:
     p = ModelParams.from_scenario(s)
     if args.check:
         failed = False
-        for label, params in (("as given", p), ("stressed", ModelParams(p.seed, p.premises, p.horizon_days,
-                                                                         p.options, {**p.v, **STRESS}))):
+        stressed = s
+        for path, value in STRESS.items():  # validated like a sweep point: a new scenario, a new ModelParams
+            stressed = stressed.with_param(path, value)
+        for label, params in (("as given", p), ("stressed", ModelParams.from_scenario(stressed))):
             bad = check(params, args.sample, 10 * BLOCK_PREMISES)
             print(f"{label}: {args.sample} SimPy premises vs {10 * BLOCK_PREMISES} fleet premises, "
                   f"{len(p.options)} options x {len(METRICS)} metrics: "

@@ -169,7 +169,7 @@ def situation_story(p: ModelParams, s: Situation, option: str, *, seed: int = 0,
     if "preauth" in eff.local_pairing and not s.spare and not s.install_episode:
         raise ValueError(f"option {option!r}: the emulator always pre-registers a spare PPMID while the WAN is up; "
                          f"a situation without a spare cannot be played")
-    cap = wan.remedy_cap_days(eff.prioritised_remedy, p["remedy.baseline_max_days"], p["remedy.secmp0032_max_days"])
+    cap = wan.remedy_cap_days(eff.prioritised_remedy, p.remedy.baseline_max_days.value, p.remedy.secmp0032_max_days.value)
     d_days = float(wan.restore_days(s.dcc_days, cap))
     shift = SHIFT_PERIOD_S * math.floor(max(0.0, s.start_days * DAY_S - DAY_S) / SHIFT_PERIOD_S)
     a = s.start_days * DAY_S - shift
@@ -189,7 +189,7 @@ def situation_story(p: ModelParams, s: Situation, option: str, *, seed: int = 0,
         stretch_start = a + min(s.ppmid_loss_days, d_days) * DAY_S
         if math.isfinite(s.ppmid_loss_days):
             lost = a + s.ppmid_loss_days * DAY_S
-            arrives = lost + (p["remedy.ppmid_delivery_days"] + p["remedy.consumer_action_days"]) * DAY_S
+            arrives = lost + (p.remedy.ppmid_delivery_days.value + p.remedy.consumer_action_days.value) * DAY_S
             steps.append({"at": lost, "do": "ppmid_lost"})
             steps.append({"at": arrives, "do": "replacement_ppmid_arrives"})
             last = max(last, arrives)
@@ -208,15 +208,15 @@ def situation_story(p: ModelParams, s: Situation, option: str, *, seed: int = 0,
         "new_hub": new_hw,
         "new_meters": new_hw,
         "firmware_ok": s.firmware or new_hw,
-        "emergency_credit_pence": int(p["customer.emergency_credit_pence"]),
+        "emergency_credit_pence": int(p.customer.emergency_credit_pence.value),
         "consumer_tops_up_below_pence": threshold,
         "tick_s": tick_s,
-        "engineer_after_no_route_days": float(p["remedy.engineer_response_days"]) if s.dispatch else None,
+        "engineer_after_no_route_days": float(p.remedy.engineer_response_days.value) if s.dispatch else None,
         # the scenario's join windows, so a changed window moves the emulator as it moves the fleet
-        "hht_window_s": float(p["windows.hht_window_minutes"]) * 60.0,
-        "hub_button_window_s": float(p["windows.hub_button_window_minutes"]) * 60.0,
-        "alternating_windows_per_day": int(p["windows.alternating_windows_per_day"]),
-        "alternating_window_s": float(p["windows.alternating_window_minutes"]) * 60.0,
+        "hht_window_s": float(p.windows.hht_window_minutes.value) * 60.0,
+        "hub_button_window_s": float(p.windows.hub_button_window_minutes.value) * 60.0,
+        "alternating_windows_per_day": int(p.windows.alternating_windows_per_day.value),
+        "alternating_window_s": float(p.windows.alternating_window_minutes.value) * 60.0,
     }
     horizon = math.ceil((last + margin_days * DAY_S) / tick_s) * tick_s
     return {"name": name or f"parity-{option}", "seed": seed, "options": eff.option, "horizon": horizon,

@@ -171,7 +171,7 @@ def replacement_after_wan_back(p: ModelParams, s: Situation, option: str) -> boo
         return False
     if eff.phone_radio and s.new_hardware and s.smartphone:
         return False
-    cap = wan.remedy_cap_days(eff.prioritised_remedy, p["remedy.baseline_max_days"], p["remedy.secmp0032_max_days"])
+    cap = wan.remedy_cap_days(eff.prioritised_remedy, p.remedy.baseline_max_days.value, p.remedy.secmp0032_max_days.value)
     d = float(wan.restore_days(s.dcc_days, cap))
-    wait = p["remedy.ppmid_delivery_days"] + p["remedy.consumer_action_days"]
+    wait = p.remedy.ppmid_delivery_days.value + p.remedy.consumer_action_days.value
     return s.ppmid_loss_days < d < s.ppmid_loss_days + wait

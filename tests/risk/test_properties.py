@@ -45,18 +45,14 @@ def test_schedule_aware_success_grows_with_scheduled_openings(o1, o2, a, cap, s)
     assert A.schedule_aware_success(a, cap, s, lo) <= A.schedule_aware_success(a, cap, s, hi) + 1e-15
 
 
-class _P:
-    """Just what exposure_sums reads: gb-default's parameters with some changed."""
+def _P(**changes: Any) -> ModelParams:
+    """gb-default's parameters with some changed (each change validated, as a sweep point is)."""
+    from smetslab.interfaces.config import load_scenario
 
-    def __init__(self, **changes: Any) -> None:
-        from smetslab.interfaces.config import load_scenario
-
-        self._p = ModelParams.from_scenario(load_scenario(None))
-        self.v = {**self._p.v, **changes}
-        self.horizon_days = self._p.horizon_days
-
-    def __getitem__(self, path: str) -> Any:
-        return self.v[path]
+    s = load_scenario(None)
+    for path, value in changes.items():
+        s = s.with_param(path, value)
+    return ModelParams.from_scenario(s)
 
 
 @st.composite

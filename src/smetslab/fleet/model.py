@@ -29,14 +29,14 @@ Theory of operation (the equations are in docs/fleet-model.md):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from smetslab.fleet.exposure import CLASS_SUM_KEYS, WindowExposure, exposure_sums, grid_mw, max_reach
 from smetslab.fleet.metrics import METRICS, PER_PREMISES_YEAR, SHARE_OF_PREMISES
-from smetslab.fleet.scenario import Scenario
+from smetslab.fleet.scenario import ModelParams
 from smetslab.policy import routes, wan, windows
 from smetslab.policy.options import LOCAL_PAIRING_MECHANISMS, OPTIONS, OptionEffect, combine
 
@@ -83,30 +83,6 @@ def years_in(horizon_days: float) -> int:
 def yearly_key(key: str, year: int) -> str:
     """The per-year sum or metric name: ``no_route_days@y3`` is year 3 (1-based)."""
     return f"{key}@y{year}"
-
-
-@dataclass(frozen=True)
-class ModelParams:
-    """The scenario flattened to plain numbers (picklable, cheap to send to workers)."""
-
-    seed: int
-    premises: int
-    horizon_days: float
-    options: tuple[str, ...]
-    v: dict[str, Any] = field(default_factory=dict)  # "group.name" -> value
-    weighted: bool = True  # weighted episodes (the scenario's variance_reduction)
-
-    @classmethod
-    def from_scenario(cls, s: Scenario) -> ModelParams:
-        return cls(seed=s.seed, premises=s.premises, horizon_days=s.horizon_days, options=tuple(s.options),
-                   v={p: s.param(p).value for p in s.param_paths()}, weighted=s.variance_reduction)
-
-    def __getitem__(self, path: str) -> Any:
-        return self.v[path]
-
-    @property
-    def years(self) -> float:
-        return self.horizon_days / 365.0
 
 
 def block_count(premises: int) -> int:
@@ -199,7 +175,7 @@ def _join_days(p: ModelParams, u: np.ndarray) -> np.ndarray:
     """When each premises joins the fleet: ``premises`` is the fleet at the end of the horizon, growing by ``g`` a
     year, so the share present by day t is ``(1+g)^((t-H)/365)``; inverting with a uniform gives the day (0: in
     the fleet from the start)."""
-    g = float(p["growth.prepay_fleet_per_year"])
+    g = float(p.growth.prepay_fleet_per_year.value)
     if g <= 0.0:
         return np.zeros(u.size)
     with np.errstate(divide="ignore"):
@@ -220,11 +196,11 @@ def draw_block(p: ModelParams, replicate: int, block: int) -> Draws:
         return _stream(p, replicate, block, name)
 
     H = p.horizon_days
-    cum = np.array([p["region.north_share"], p["region.north_share"] + p["region.central_share"]])
+    cum = np.array([p.region.north_share.value, p.region.north_share.value + p.region.central_share.value])
     region = np.searchsorted(cum, rs("region").random(n), side="right").astype(np.int64)
-    risk = np.array([p["region.north_no_wan_risk"], p["region.central_no_wan_risk"],
-                     p["region.south_no_wan_risk"]])[region]
-    p_nowan = p["incidents.no_wan_at_install_prob"] * risk
+    risk = np.array([p.region.north_no_wan_risk.value, p.region.central_no_wan_risk.value,
+                     p.region.south_no_wan_risk.value])[region]
+    p_nowan = p.incidents.no_wan_at_install_prob.value * risk
     t_join = _join_days(p, rs("join").random(n))
     joined = t_join > 0.0
     life = H - t_join  # days in the fleet within the horizon
@@ -233,33 +209,33 @@ def draw_block(p: ModelParams, replicate: int, block: int) -> Draws:
     u_join_nowan = rs("join_no_wan").random(n)
     join_nowan = joined & (u_join_nowan < p_nowan)
     # a replacement install (at most one in the horizon: new hardware from then on), uniform in the premises' life
-    replaced = rs("install").random(n) < _prob_in_horizon(p["incidents.installs_per_year"], life_y)
+    replaced = rs("install").random(n) < _prob_in_horizon(p.incidents.installs_per_year.value, life_y)
     t_repl = t_join + rs("install_time").random(n) * life
     u_repl_nowan = rs("install_no_wan").random(n)
     repl_nowan = replaced & (u_repl_nowan < p_nowan)
     installed = joined | replaced
     t_install = np.where(joined, t_join, np.where(replaced, t_repl, 0.0))
-    n_wan_lost = rs("wan_lost").poisson(p["incidents.wan_lost_per_year"] * life_y * risk)
-    n_ppmid_lost = rs("ppmid_lost").poisson(p["incidents.ppmid_lost_per_year"] * life_y)
-    n_power = rs("power_cycles").poisson(p["incidents.hub_power_cycles_per_year"] * life_y)
+    n_wan_lost = rs("wan_lost").poisson(p.incidents.wan_lost_per_year.value * life_y * risk)
+    n_ppmid_lost = rs("ppmid_lost").poisson(p.incidents.ppmid_lost_per_year.value * life_y)
+    n_power = rs("power_cycles").poisson(p.incidents.hub_power_cycles_per_year.value * life_y)
     # one uniform for access: can power-cycle the hub < keypad < hub reachable when the probabilities are ordered
     u_access = rs("access").random(n)
-    keypad = u_access < p["customer.meter_keypad_reachable_prob"]
-    hub_reachable = u_access < p["customer.hub_reachable_prob"]
-    can_cycle = u_access < p["customer.can_power_cycle_hub_prob"]
-    smartphone = rs("smartphone").random(n) < p["customer.smartphone_prob"]
-    broadband = rs("broadband").random(n) < p["customer.broadband_prob"]
-    wifi = rs("wifi_ppmid").random(n) < p["deployment.wifi_ppmid_share"]
-    firmware = rs("firmware").random(n) < p["deployment.firmware_reach"]
+    keypad = u_access < p.customer.meter_keypad_reachable_prob.value
+    hub_reachable = u_access < p.customer.hub_reachable_prob.value
+    can_cycle = u_access < p.customer.can_power_cycle_hub_prob.value
+    smartphone = rs("smartphone").random(n) < p.customer.smartphone_prob.value
+    broadband = rs("broadband").random(n) < p.customer.broadband_prob.value
+    wifi = rs("wifi_ppmid").random(n) < p.deployment.wifi_ppmid_share.value
+    firmware = rs("firmware").random(n) < p.deployment.firmware_reach.value
     fw_u = rs("firmware_rollout").random(n)
-    existing_new = (rs("existing_new").random(n) < p["deployment.existing_new_hardware_share"]) & ~joined
-    spare = rs("spare").random(n) < p["deployment.preauth_spare_share"]
-    gas = rs("gas").random(n) < p["customer.gas_prepay_prob"]
-    neighbours = rs("neighbours").poisson(p["mesh.neighbours_in_range_mean"], n)
-    same = rs("same_supplier").binomial(neighbours, p["mesh.same_supplier_share"])
-    q = p["mesh.neighbour_wan_prob"] * p["mesh.neighbour_mesh_capable_prob"]
-    usable_same = rs("usable_same").binomial(same, q)
-    usable_other = rs("usable_other").binomial(neighbours - same, q)
+    existing_new = (rs("existing_new").random(n) < p.deployment.existing_new_hardware_share.value) & ~joined
+    spare = rs("spare").random(n) < p.deployment.preauth_spare_share.value
+    gas = rs("gas").random(n) < p.customer.gas_prepay_prob.value
+    neighbours = rs("neighbours").poisson(p.mesh.neighbours_in_range_mean.value, n)
+    same = rs("same_supplier").binomial(neighbours, p.mesh.same_supplier_share.value)
+    q_usable = p.mesh.neighbour_wan_prob.value * p.mesh.neighbour_mesh_capable_prob.value
+    usable_same = rs("usable_same").binomial(same, q_usable)
+    usable_other = rs("usable_other").binomial(neighbours - same, q_usable)
 
     # episodes, kind by kind (each kind's quantities from their own streams). Weighted (p.weighted), the rare
     # events are integrated out instead of drawn (docs/fleet-model.md, "Weighted episodes"): every install is
@@ -276,11 +252,11 @@ def draw_block(p: ModelParams, replicate: int, block: int) -> Draws:
                  ("join", np.flatnonzero(joined & (u_join_nowan < rate))))
     else:
         kinds = (("install", np.flatnonzero(repl_nowan)), ("wan_lost", lost_idx), ("join", np.flatnonzero(join_nowan)))
-    ppmid_rate = p["incidents.ppmid_lost_per_year"]
+    ppmid_rate = p.incidents.ppmid_lost_per_year.value
     mu = ppmid_rate / 365.0
-    mean_credit = p["customer.credit_at_incident_mean_pence"]
-    sigma = p["customer.daily_spend_sigma"]
-    cap_max = max(p["remedy.baseline_max_days"], p["remedy.secmp0032_max_days"])
+    mean_credit = p.customer.credit_at_incident_mean_pence.value
+    sigma = p.customer.daily_spend_sigma.value
+    cap_max = max(p.remedy.baseline_max_days.value, p.remedy.secmp0032_max_days.value)
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("idx", "inst", "start", "dcc", "loss", "credit", "spend",
                                                           "dispatch", "fixable", "mbs", "never", "weight")}
     for kind, idx in kinds:
@@ -295,15 +271,15 @@ def draw_block(p: ModelParams, replicate: int, block: int) -> Draws:
             start_d = t_join[idx]
         else:
             start_d = t_join[idx] + re("start").random(m) * life[idx]
-        dcc = re("dcc").standard_exponential(m) * p["remedy.dcc_mean_days"]
+        dcc = re("dcc").standard_exponential(m) * p.remedy.dcc_mean_days.value
         loss_draw = re("ppmid_loss").standard_exponential(m) if not (p.weighted and kind == "wan_lost") \
             else re("ppmid_loss").random(m)
         q = {"idx": idx, "inst": np.full(m, kind != "wan_lost"), "start": start_d, "dcc": dcc,
              "credit": re("credit").standard_exponential(m) * mean_credit,
-             "spend": p["customer.daily_spend_mean_pence"]
+             "spend": p.customer.daily_spend_mean_pence.value
              * np.exp(sigma * re("spend").standard_normal(m) - 0.5 * sigma * sigma),
-             "dispatch": re("dispatch").random(m) < p["remedy.engineer_dispatch_prob"],
-             "fixable": re("fixable").random(m) < p["wan_options.repeater_fixable_share"],
+             "dispatch": re("dispatch").random(m) < p.remedy.engineer_dispatch_prob.value,
+             "fixable": re("fixable").random(m) < p.wan_options.repeater_fixable_share.value,
              "mbs": re("mbs").random(m), "never": re("never").random(m)}
         if not p.weighted:
             q["loss"] = np.full(m, np.inf) if kind != "wan_lost" else \
@@ -342,13 +318,13 @@ def draw_block(p: ModelParams, replicate: int, block: int) -> Draws:
 def option_ready_days(p: ModelParams, eff: OptionEffect) -> float:
     """Days from the start of the horizon before the option can be deployed: the CPA lead time when the option
     needs CPA and CPA is enforced, else 0 (firmware then rolls out over ``deployment.firmware_rollout_days``)."""
-    return float(p["cpa.lead_time_days"]) if (eff.cpa_needed and p["cpa.enforced"]) else 0.0
+    return float(p.cpa.lead_time_days.value) if (eff.cpa_needed and p.cpa.enforced.value) else 0.0
 
 
 def _alternating_wait_days(p: ModelParams, t_days: np.ndarray) -> np.ndarray:
     w = windows.wait_for_alternating_window_s(
-        t_days * windows.DAY_S, int(p["windows.alternating_windows_per_day"]),
-        float(p["windows.alternating_window_minutes"]) * 60.0)
+        t_days * windows.DAY_S, int(p.windows.alternating_windows_per_day.value),
+        float(p.windows.alternating_window_minutes.value) * 60.0)
     return np.asarray(w) / windows.DAY_S
 
 
@@ -363,9 +339,9 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
     w = np.ones(m_ep) if d.ep_weight is None else d.ep_weight  # cases each episode stands for
     t_ready = option_ready_days(p, eff)
     # -- episode length: the WAN route's absence (policy.wan) -----------------------------------------------
-    cap = wan.remedy_cap_days(eff.prioritised_remedy, p["remedy.baseline_max_days"], p["remedy.secmp0032_max_days"])
-    never_share = p["remedy.secmp0032_never_remedied_share"] if eff.prioritised_remedy \
-        else p["remedy.never_remedied_share"]
+    cap = wan.remedy_cap_days(eff.prioritised_remedy, p.remedy.baseline_max_days.value, p.remedy.secmp0032_max_days.value)
+    never_share = p.remedy.secmp0032_never_remedied_share.value if eff.prioritised_remedy \
+        else p.remedy.never_remedied_share.value
     never_u = np.ones(m_ep) if d.ep_never_u is None else d.ep_never_u
     if d.never_split:  # both branches were drawn: weight them by this option's share
         never = never_u < 0.5
@@ -375,24 +351,24 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
     # F7.18: made good within the cap, or (a share) never: inf until a WAN option ends it or the horizon does
     D = np.where(never, np.inf,
                  np.asarray(wan.restore_days(d.ep_dcc_days, cap), dtype=np.float64))
-    retrofit = "hub_button" in eff.components and bool(p["deployment.hub_button_retrofit"])
+    retrofit = "hub_button" in eff.components and bool(p.deployment.hub_button_retrofit.value)
     # new hardware carrying the option: an install at or after the option is ready (the episode's own, or an
     # earlier one), or hardware new at the start
     hw_install = d.installed & (d.t_install >= t_ready)
     new_hw = (ep_inst & (a >= t_ready)) | d.existing_new[idx] | (hw_install[idx] & (d.t_install[idx] <= a))
     if eff.mini_base_stations:
         prevented = wan.mini_base_station_prevents(d.region[idx], d.ep_u_mbs,
-                                                   p["wan_options.mini_base_station_prevented_share"])
+                                                   p.wan_options.mini_base_station_prevented_share.value)
         D = np.where(prevented, 0.0, D)
     if eff.mesh:
         D = np.asarray(wan.mesh_restore_days(
-            D, d.same_supplier[idx], d.neighbours[idx] - d.same_supplier[idx], p["mesh.broker_days"], new_hw,
-            rule=str(p["mesh.neighbour_rule"]),
+            D, d.same_supplier[idx], d.neighbours[idx] - d.same_supplier[idx], p.mesh.broker_days.value, new_hw,
+            rule=str(p.mesh.neighbour_rule.value),
             usable_same=None if d.usable_same is None else d.usable_same[idx],
             usable_other=None if d.usable_other is None else d.usable_other[idx]), dtype=np.float64)
     fitted = np.zeros(D.shape, dtype=bool)
     if eff.wan_repeaters:
-        fit_days = p["wan_options.repeater_fit_days"]
+        fit_days = p.wan_options.repeater_fit_days.value
         fitted = np.asarray(wan.repeater_fitted(D, d.ep_fixable, fit_days), dtype=bool)
         D = np.asarray(wan.repeater_restore_days(D, d.ep_fixable, fit_days), dtype=np.float64)
     unremedied = ~np.isfinite(D)
@@ -402,15 +378,15 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
     # WAN lost: the paired PPMID is lost at the first loss after the episode starts (memoryless), then a
     # replacement arrives after the delivery delay.
     s = np.where(ep_inst, 0.0, d.ep_ppmid_loss_days)
-    arrival = np.where(ep_inst, 0.0, s + p["remedy.ppmid_delivery_days"])
-    engineer_pairs = p["remedy.local_pairing_actor"] == "engineer"
-    action = np.where(ep_inst, 0.0, p["remedy.engineer_response_days"] if engineer_pairs
-                      else p["remedy.consumer_action_days"])
+    arrival = np.where(ep_inst, 0.0, s + p.remedy.ppmid_delivery_days.value)
+    engineer_pairs = p.remedy.local_pairing_actor.value == "engineer"
+    action = np.where(ep_inst, 0.0, p.remedy.engineer_response_days.value if engineer_pairs
+                      else p.remedy.consumer_action_days.value)
     firmware_ok = ep_inst | d.firmware[idx] | new_hw
     # a firmware mechanism works once the hub has the firmware: new hardware after the option is ready has it;
     # other hubs get it during the roll-out that starts then (days from the episode's start; <= 0: already)
     fw_u = np.zeros(d.n) if d.fw_rollout_u is None else d.fw_rollout_u
-    fw_at = t_ready + fw_u * p["deployment.firmware_rollout_days"]
+    fw_at = t_ready + fw_u * p.deployment.firmware_rollout_days.value
     fw_wait = np.where(new_hw, 0.0, np.maximum(0.0, fw_at[idx] - a))
     hw_wait = np.where(new_hw, 0.0, max(0.0, t_ready) - a) if retrofit else np.zeros(m_ep)  # retrofits from t_ready
     hub_reach = ep_inst | d.hub_reachable[idx]  # at install the installer is at the hub
@@ -442,23 +418,23 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
                        dtype=bool) & (fw_at[idx] <= a)  # the relay needs the PPMID firmware, after any CPA
     keypad = d.keypad[idx]
     no_route = np.where(keypad | phone, 0.0, down)
-    resp = p["remedy.engineer_response_days"]
+    resp = p.remedy.engineer_response_days.value
     visit = d.ep_dispatch & (no_route > resp)
     no_route = np.where(visit, resp, no_route)
     # The visit ends the stretch: the engineer pairs a PPMID (if engineers can pair with the WAN down), or
     # switches the meter to credit mode until the WAN returns (no top-ups needed; consumption is billed: arrears).
     # Either way the engineer is at the meter and switches an armed supply back on.
-    pairs_at_visit = bool(p["remedy.engineer_pairs_without_wan"])
+    pairs_at_visit = bool(p.remedy.engineer_pairs_without_wan.value)
     credit_mode = visit & (not pairs_at_visit)
     # When a PPMID is joined again (days from the episode start): the engineer brings and pairs one at the
     # visit; else a local pairing, or the DCC once the WAN is back and the replacement is there to pair.
-    ready = np.where(ep_inst, 0.0, arrival + p["remedy.consumer_action_days"])
+    ready = np.where(ep_inst, 0.0, arrival + p.remedy.consumer_action_days.value)
     rejoined = np.where(visit, s + resp, np.minimum(pair_at, np.maximum(ready, D)))
     # In the stretch the WAN is down and no PPMID is joined: emergency credit can be activated, and an armed
     # supply switched on, only at a reachable meter (and there the stretch has a route: the keypad).
     ec = np.where(routes.emergency_credit_activatable(wan_up=False, ppmid_joined=False,
                                                       meter_keypad_reachable=keypad),
-                  float(p["customer.emergency_credit_pence"]), 0.0)
+                  float(p.customer.emergency_credit_pence.value), 0.0)
     # days into the stretch; min(s, D): a loss after the WAN's return (or none, s = inf) has no stretch
     enable_days = np.where(routes.supply_enable_possible(ppmid_joined=False, meter_keypad_reachable=keypad),
                            0.0, rejoined - np.minimum(s, D))
@@ -466,7 +442,7 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
     # gas: re-enabled only at the meter (DOMAIN.md §4.1) - by the visiting engineer, or by someone who can reach
     # it some days after a route is back; each fuel's credit is assumed to last as long as the other's
     gas = np.zeros(d.n, dtype=bool) if d.gas is None else d.gas
-    gas_enable = np.where(keypad, 0.0, np.where(visit, resp, no_route + p["remedy.gas_enable_days"]))
+    gas_enable = np.where(keypad, 0.0, np.where(visit, resp, no_route + p.remedy.gas_enable_days.value))
     gas_off = np.where(gas[idx], np.asarray(routes.self_disconnection_hours(no_route, d.ep_credit, ec, d.ep_spend,
                                                                              gas_enable)), 0.0)
     # UTRN only: the WAN down while a PPMID is joined (unless it relays), the stretch without one if the keypad
@@ -477,8 +453,8 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
     credit_days = np.where(credit_mode, np.maximum(0.0, D - (s + resp)), 0.0)
     # credit mode from the visit to the WAN's return: UTRN-only only before the loss (s), as nothing relays
     utrn_only = np.where(credit_mode, np.where(relay, 0.0, s), utrn_only)
-    debt_off = off_hours / 24.0 * p["debt.electricity_standing_charge_pence_per_day"] + \
-        gas_off / 24.0 * p["debt.gas_standing_charge_pence_per_day"]
+    debt_off = off_hours / 24.0 * p.debt.electricity_standing_charge_pence_per_day.value + \
+        gas_off / 24.0 * p.debt.gas_standing_charge_pence_per_day.value
     debt_credit = credit_days * d.ep_spend
     debt = debt_off + debt_credit
     # -- per premises: replacements, exposure -----------------------------------------------------------
@@ -488,22 +464,22 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
     phone_premises = bool(eff.phone_radio) & d.smartphone & (d.existing_new | hw_install)
     replacements = d.n_ppmid_lost * np.where(bool(eff.phone_radio) & d.smartphone, 1.0 - new_share, 1.0)
     fw_premises = d.firmware | d.installed | d.existing_new
-    hht_h = p["windows.hht_window_minutes"] / 60.0
+    hht_h = p.windows.hht_window_minutes.value / 60.0
     power_ons = (d.n_power_cycles + d.installed).astype(np.float64)
     power_on_h = power_ons * hht_h
     openings = power_ons
     scheduled = np.zeros(n)
     if eff.replaces_power_on_window:
-        per_day = int(p["windows.alternating_windows_per_day"])
+        per_day = int(p.windows.alternating_windows_per_day.value)
         alt_h = windows.alternating_open_hours(H * windows.DAY_S, per_day,
-                                               p["windows.alternating_window_minutes"] * 60.0)
+                                               p.windows.alternating_window_minutes.value * 60.0)
         zig_h = np.where(fw_premises, alt_h, power_on_h)
         scheduled = np.where(fw_premises, per_day * H, 0.0)
         openings = np.where(fw_premises, scheduled, power_ons)
     else:
         zig_h = power_on_h
     pair_counts = np.bincount(idx[local_paired], weights=w[local_paired], minlength=n)
-    for mech, hours in (("button", p["windows.hub_button_window_minutes"] / 60.0), ("power_cycle", hht_h)):
+    for mech, hours in (("button", p.windows.hub_button_window_minutes.value / 60.0), ("power_cycle", hht_h)):
         if mech in eff.local_pairing:
             k = LOCAL_PAIRING_MECHANISMS.index(mech)
             sel = local_paired & (chosen == k)
@@ -564,7 +540,7 @@ def evaluate_option(p: ModelParams, d: Draws, eff: OptionEffect) -> dict[str, fl
         "debt_credit_mode_pence": wsum(debt_credit),
         "credit_mode_days": wsum(credit_days),
         "premises_in_debt": wsum(debt > 0.0),
-        "premises_debt_over_threshold": wsum(debt > p["debt.threshold_pence"]),
+        "premises_debt_over_threshold": wsum(debt > p.debt.threshold_pence.value),
         **exposure,
     }
     # -- per year of the horizon: a stretch counts in the years it overlaps (what runs past the horizon's end,
@@ -601,7 +577,7 @@ def evaluate_block(p: ModelParams, replicate: int, block: int,
 
 
 def _scaled(p: ModelParams, national_pence: int) -> float:
-    return float(national_pence * p.premises / p["costs.national_premises"])
+    return float(national_pence * p.premises / p.costs.national_premises.value)
 
 
 def finalise(p: ModelParams, option: str, sums: dict[str, float]) -> dict[str, float]:
@@ -619,41 +595,41 @@ def finalise(p: ModelParams, option: str, sums: dict[str, float]) -> dict[str, f
     comps = eff.components
     one_off = 0.0
     firmware_opts = {"secmp0037", "power_cycle_window", "alternating_windows", "firmware_preauth", "secmp0038"}
-    one_off += sum(_scaled(p, p["costs.firmware_national"]) for c in comps if c in firmware_opts)
-    if p["cpa.enforced"]:
-        one_off += sum(_scaled(p, p["cpa.evaluation_national"]) for c in comps if OPTIONS[c].cpa_needed)
+    one_off += sum(_scaled(p, p.costs.firmware_national.value) for c in comps if c in firmware_opts)
+    if p.cpa.enforced.value:
+        one_off += sum(_scaled(p, p.cpa.evaluation_national.value) for c in comps if OPTIONS[c].cpa_needed)
     if "secmp0032" in comps:
-        one_off += _scaled(p, p["costs.secmp0032_national"])
+        one_off += _scaled(p, p.costs.secmp0032_national.value)
     if "mini_base_stations" in comps:
-        one_off += _scaled(p, p["costs.mini_base_stations_national"])
+        one_off += _scaled(p, p.costs.mini_base_stations_national.value)
     if "hub_button" in comps:
-        one_off += sums["new_hardware_installs"] * p["costs.hub_button_premium_pence"]
-        one_off += sums["retrofit_visits"] * (p["costs.new_hub_pence"] + p["costs.engineer_visit_pence"])
+        one_off += sums["new_hardware_installs"] * p.costs.hub_button_premium_pence.value
+        one_off += sums["retrofit_visits"] * (p.costs.new_hub_pence.value + p.costs.engineer_visit_pence.value)
     if "mesh_hub" in comps:
-        one_off += sums["new_hardware_installs"] * p["costs.mesh_hub_premium_pence"]
+        one_off += sums["new_hardware_installs"] * p.costs.mesh_hub_premium_pence.value
     if "meter_bluetooth" in comps:
-        one_off += sums["new_hardware_installs"] * p["costs.meter_bluetooth_premium_pence"] \
-            + _scaled(p, p["costs.phone_app_national"])
+        one_off += sums["new_hardware_installs"] * p.costs.meter_bluetooth_premium_pence.value \
+            + _scaled(p, p.costs.phone_app_national.value)
     if "meter_nfc" in comps:
-        one_off += sums["new_hardware_installs"] * p["costs.meter_nfc_premium_pence"] \
-            + _scaled(p, p["costs.phone_app_national"])
+        one_off += sums["new_hardware_installs"] * p.costs.meter_nfc_premium_pence.value \
+            + _scaled(p, p.costs.phone_app_national.value)
     if "secmp0038" in comps:
-        one_off += _scaled(p, p["costs.relay_platform_national"])
-    one_off += sums["repeaters_fitted"] * p["costs.wan_repeater_pence"]
-    one_off += sums["spare_ppmids"] * p["costs.ppmid_pence"]
-    running = sums["engineer_visits"] * p["costs.engineer_visit_pence"] + \
-        sums["replacement_ppmids"] * p["costs.ppmid_pence"]
+        one_off += _scaled(p, p.costs.relay_platform_national.value)
+    one_off += sums["repeaters_fitted"] * p.costs.wan_repeater_pence.value
+    one_off += sums["spare_ppmids"] * p.costs.ppmid_pence.value
+    running = sums["engineer_visits"] * p.costs.engineer_visit_pence.value + \
+        sums["replacement_ppmids"] * p.costs.ppmid_pence.value
     if "mini_base_stations" in comps:
-        running += _scaled(p, p["costs.mini_base_stations_running_per_year_national"]) * p.years
+        running += _scaled(p, p.costs.mini_base_stations_running_per_year_national.value) * p.years
     if "secmp0038" in comps:
-        running += _scaled(p, p["costs.relay_running_per_year_national"]) * p.years
+        running += _scaled(p, p.costs.relay_running_per_year_national.value) * p.years
     out["cost_one_off_pence"] = float(round(one_off))  # integer pence, stored as DOUBLE (contract)
     out["cost_running_pence"] = float(round(running))
     out["max_premises_per_compromise"] = float(max_reach(p, eff, sums))
     out["grid_mw_per_compromise"] = grid_mw(p, out["max_premises_per_compromise"])
     out["relay_premises_share"] = sums["relay_premises"] / sums["premises"]
     out["phone_app_premises_share"] = sums["phone_route_premises"] / sums["premises"]
-    out["cpa_needed"] = 1.0 if (eff.cpa_needed and p["cpa.enforced"]) else 0.0
+    out["cpa_needed"] = 1.0 if (eff.cpa_needed and p.cpa.enforced.value) else 0.0
     assert set(out) == set(METRICS)
     for y in range(1, years_in(p.horizon_days) + 1):
         expo = sums[yearly_key("exposure_years", y)]

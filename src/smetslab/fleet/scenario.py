@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from dataclasses import dataclass
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -19,7 +20,7 @@ from smetslab.errors import InputError
 from smetslab.policy.options import OPTIONS, components_of
 from smetslab.policy.windows import DAY_S
 
-__all__ = ["Scenario", "SweepSpec", "Param", "scenario_error", "validate_scenario", "recentre_sweep"]
+__all__ = ["Scenario", "ModelParams", "SweepSpec", "Param", "scenario_error", "validate_scenario", "recentre_sweep"]
 
 T = TypeVar("T")
 
@@ -458,6 +459,69 @@ class Scenario(BaseModel):
 
     def sha256(self) -> str:
         return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelParams:
+    """What the fleet model reads of a scenario: the run settings and the validated parameter groups themselves.
+
+    The model reads a parameter as ``p.remedy.dcc_mean_days.value``, so mypy checks every read against the
+    pydantic schema above (the one place each parameter is declared) and a misspelt name fails ``mypy``, not a
+    run. Dotted paths (``remedy.dcc_mean_days``) stay the user-facing names in YAML and sweeps
+    (``Scenario.with_param``); a sweep point is a new scenario, hence a new ``ModelParams``. Frozen pydantic groups
+    pickle small (a few kB), so this is what is sent to worker processes and Dask. One field per ``GROUPS`` entry,
+    same name and class (tests/fleet/test_typed_params.py checks).
+    """
+
+    seed: int
+    premises: int
+    horizon_days: float
+    options: tuple[str, ...]
+    weighted: bool  # weighted episodes (the scenario's variance_reduction)
+    incidents: Incidents
+    remedy: Remedy
+    customer: Customer
+    region: Region
+    mesh: Mesh
+    attackers: Attackers
+    costs: Costs
+    deployment: Deployment
+    cpa: Cpa
+    windows: Windows
+    wan_options: WanOptions
+    growth: Growth
+    debt: Debt
+    attacker_classes: AttackerClasses
+    han: Han
+    grid: Grid
+    risk: Risk
+
+    @classmethod
+    def from_scenario(cls, s: Scenario) -> ModelParams:
+        return cls(seed=s.seed, premises=s.premises, horizon_days=s.horizon_days, options=tuple(s.options),
+                   weighted=s.variance_reduction, incidents=s.incidents, remedy=s.remedy, customer=s.customer,
+                   region=s.region, mesh=s.mesh, attackers=s.attackers, costs=s.costs, deployment=s.deployment,
+                   cpa=s.cpa, windows=s.windows, wan_options=s.wan_options, growth=s.growth, debt=s.debt,
+                   attacker_classes=s.attacker_classes, han=s.han, grid=s.grid, risk=s.risk)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # pydantic's parametrised classes (Param[Annotated[float, ...]]) cannot be pickled by reference, so a
+        # worker gets the groups' plain values and re-validates them: the same values, bit for bit
+        run = (self.seed, self.premises, self.horizon_days, self.options, self.weighted)
+        return _model_params, (run, {g: getattr(self, g).model_dump(mode="python") for g in GROUPS})
+
+    @property
+    def years(self) -> float:
+        return self.horizon_days / 365.0
+
+
+def _model_params(run: tuple[int, int, float, tuple[str, ...], bool], groups: dict[str, Any]) -> ModelParams:
+    """Unpickle a ``ModelParams`` (see ``ModelParams.__reduce__``)."""
+    seed, premises, horizon_days, options, weighted = run
+    valid = {g: GROUPS[g].model_validate(data) for g, data in groups.items()}
+    return ModelParams(seed=seed, premises=premises, horizon_days=horizon_days, options=options, weighted=weighted,
+                       **valid)  # type: ignore[arg-type]  # each group is its GROUPS class (validated above)
 
 
 def _param_type(path: str) -> type[BaseModel]:

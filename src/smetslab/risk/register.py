@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smetslab.policy.attackers import ATTACKER_CLASSES, premises_in_range
 from smetslab.policy.options import OPTIONS, combine
@@ -28,6 +28,9 @@ from smetslab.risk.scoring import (
     rating_at_most,
     score,
 )
+
+if TYPE_CHECKING:
+    from smetslab.fleet.scenario import Scenario
 
 __all__ = ["RiskParams", "RegisterRow", "OptionRegister", "option_register", "registers", "stability",
            "StabilityChange", "BASELINE", "counts_row"]
@@ -56,10 +59,21 @@ class RiskParams:
     appetite_max_high: int
 
     @classmethod
-    def from_scenario(cls, s: Any, method: Method | None = None) -> RiskParams:
+    def from_scenario(cls, s: Scenario, method: Method | None = None) -> RiskParams:
         ac = s.attacker_classes
-        cap = {c: int(getattr(ac, f"{c}_threat_capability").value) for c in ATTACKER_CLASSES}
-        stopped = {c: frozenset(getattr(ac, f"{c}_stopped_by").value) for c in ATTACKER_CLASSES}
+        # typed reads (mypy checks each name); the opportunist's figures are attackers.* but its capability and
+        # controls sit with the other classes'
+        caps = {"opportunistic": ac.opportunistic_threat_capability, "persistent": ac.persistent_threat_capability,
+                "physical": ac.physical_threat_capability, "schedule_aware": ac.schedule_aware_threat_capability,
+                "insider": ac.insider_threat_capability, "supply_chain": ac.supply_chain_threat_capability}
+        stops = {"opportunistic": ac.opportunistic_stopped_by, "persistent": ac.persistent_stopped_by,
+                 "physical": ac.physical_stopped_by, "schedule_aware": ac.schedule_aware_stopped_by,
+                 "insider": ac.insider_stopped_by, "supply_chain": ac.supply_chain_stopped_by}
+        if set(caps) != set(ATTACKER_CLASSES):  # a new class in policy.attackers needs its parameters here
+            raise ValueError(f"RiskParams.from_scenario reads classes {sorted(caps)}, policy.attackers has "
+                             f"{sorted(ATTACKER_CLASSES)}")
+        cap = {c: int(caps[c].value) for c in ATTACKER_CLASSES}
+        stopped = {c: frozenset[str](stops[c].value) for c in ATTACKER_CLASSES}
         reach = premises_in_range(float(s.attackers.radio_reach_premises.value), bool(s.han.band_868mhz.value),
                                   float(s.han.range_multiplier_868mhz.value))
         return cls(
@@ -242,7 +256,7 @@ class StabilityChange:
     moved: Rating | None
 
 
-def stability(sensitivity: Any, scenario: Any, cat: Catalogue, method: Method | None = None) -> list[StabilityChange]:
+def stability(sensitivity: Any, scenario: Scenario, cat: Catalogue, method: Method | None = None) -> list[StabilityChange]:
     """For each sweep end, which (option, threat) ratings differ from the central register.
 
     ``sensitivity``: a ``fleet.sensitivity.SensitivityResult`` (its saved means per sweep end);
