@@ -65,6 +65,7 @@ from smetslab.devices.han import (
     ZSESupplyResponse,
     ZSETopUpResponse,
     counter_fresh,
+    envelope_of,
     gbcs_frame,
     read_gbcs,
     remember_counter,
@@ -433,7 +434,7 @@ def _meter_reply(state: PPMIDState, frame: GBCSFrame, now: float) -> _Result:
 
 def _gbcs(state: PPMIDState, frame: GBCSFrame, now: float) -> _Result:
     try:
-        env = M.envelope(frame.wire)
+        env = envelope_of(frame.wire)
     except CodecError:
         return state, [CommandRefused(frame.message, CommandRefusal.MALFORMED)]
     if frame.via is Via.RELAY and env.cra is not CRA.COMMAND:
@@ -530,7 +531,7 @@ def _relay(state: PPMIDState, value: RelayCommand, now: float) -> _Result:
     if not (state.config.wifi and state.config.relay_permitted):
         return state, [RelayRefused(PPMIDRefusal.RELAY_NOT_PERMITTED, frame.message)]
     try:
-        env = M.envelope(value.wire)
+        env = envelope_of(value.wire)
     except CodecError:
         return state, [RelayRefused(PPMIDRefusal.MALFORMED, frame.message)]
     if env.cra is not CRA.COMMAND:
