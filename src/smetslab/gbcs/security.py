@@ -109,7 +109,10 @@ def mac_key_ids(apdu: GeneralSigning, acb: EUI64 | str | bytes = RTDS_ACB) -> tu
 
 def mac_key(apdu: GeneralSigning, keystore: Keystore, acb: EUI64 | str | bytes = RTDS_ACB) -> bytes:
     """The 16-byte AES key of this APDU's MAC. Raises KeyNotFoundError if neither private key is held."""
-    z = keystore.agree(*mac_key_ids(apdu, acb))
+    if apdu.cra is CRA.COMMAND and apdu.other_information.message_code not in DEVICE_TO_DEVICE_MESSAGE_CODES:
+        z = keystore.agree_ka(_acb(acb), apdu.recipient)  # the keys ``mac_key_ids`` names
+    else:
+        z = keystore.agree_ka(apdu.originator, apdu.recipient)
     # OtherInfo names the grouping header's originator even when the ACB's key is used (§2.5).
     return derive_key(z, other_info(apdu.originator, int(apdu.cra), apdu.originator_counter, apdu.recipient))
 
