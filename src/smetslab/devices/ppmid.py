@@ -43,6 +43,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from smetslab.devices._evolve import evolve
 from smetslab.devices.han import (
     CS03_DEVICE_TYPE,
     CommandRefusal,
@@ -509,7 +510,7 @@ def _supply_on(state: PPMIDState, value: KeypadSupplyOn, now: float) -> _Result:
 
 def _report(state: PPMIDState, value: MeterReport, now: float) -> _Result:
     display, shown = show_report(state.display, value)
-    return replace(state, display=display), [shown]
+    return evolve(state, display=display), [shown]
 
 
 def _zse_top_up_response(state: PPMIDState, value: ZSETopUpResponse, now: float) -> _Result:

@@ -225,6 +225,7 @@ class Engine:
         self.now: SimTime = SimTime(float(start))
         self.log = EventLog()
         self.devices: dict[str, DeviceActor] = {}
+        self._names: dict[EUI64, str] = {}  # EUI -> name of the first device added with it
         self._queue: list[tuple[float, int, int, Callable[[], None]]] = []
         self._seq = itertools.count()
         self._hooks: list[EventHook] = []
@@ -237,14 +238,13 @@ class Engine:
             raise ValueError(f"device {name!r} added twice")
         actor = DeviceActor(name, eui, state, step)
         self.devices[name] = actor
+        if eui is not None:
+            self._names.setdefault(eui, name)
         return actor
 
     def device_named(self, eui: EUI64) -> str | None:
         """The name of the device with this EUI (None if no such device is emulated)."""
-        for actor in self.devices.values():
-            if actor.eui == eui:
-                return actor.name
-        return None
+        return self._names.get(eui)
 
     def on_event(self, hook: EventHook) -> None:
         """Call ``hook(engine, actor, event)`` for every event a device emits (after it is logged)."""
