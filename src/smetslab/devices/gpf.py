@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from smetslab.devices._evolve import evolve
 from smetslab.devices.han import HANFrameOut, MeterReport
 from smetslab.units import EUI64, SimTime
 
@@ -138,7 +139,7 @@ _Result = tuple[GPFState, list[Any]]
 
 def _reported(state: GPFState, value: GSMEReported, now: float) -> _Result:
     r = value.report
-    return (replace(state, status=GPFStatus.MIRRORING, mirror=r, mirrored_at=now),
+    return (evolve(state, status=GPFStatus.MIRRORING, mirror=r, mirrored_at=now),
             [MirrorUpdated(r.credit_pence, r.supply)])
 
 

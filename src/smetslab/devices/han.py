@@ -18,7 +18,8 @@ __all__ = ["DeviceType", "CS03_DEVICE_TYPE", "Alert", "TopUpRoute", "MANUAL_ROUT
            "GBCSFrame", "ZSEConsumerTopUp", "ZSESelectEmergencyCredit", "ZSELocalChangeSupply",
            "ZSETopUpResponse", "ZSEEmergencyCreditResponse", "ZSESupplyResponse", "MeterReport", "DisplayUpdated", "show_report",
            "LocalPairing", "HANJoined", "HANFrameOut", "GBCSOut", "CommandRefusal", "ReplayRule",
-           "ReplayMemory", "counter_fresh", "remember_counter", "read_gbcs", "gbcs_frame"]
+           "ReplayMemory", "counter_fresh", "remember_counter", "read_gbcs", "gbcs_frame",
+           "envelope_of"]
 
 
 class DeviceType(enum.Enum):
@@ -232,10 +233,27 @@ class GBCSOut:
     frame: GBCSFrame
 
 
+_ENVELOPES: dict[bytes, gbcs_messages.Envelope] = {}
+_ENVELOPES_KEPT = 256
+
+
+def envelope_of(wire: bytes) -> gbcs_messages.Envelope:
+    """``gbcs.messages.envelope(wire)`` (the header, authenticating nothing), remembered for the last few
+    hundred frames: one frame is looked at by every hop it passes (the sender's label, the hub, the
+    recipient's refusal checks), and its header is a pure function of its bytes. Raises CodecError."""
+    got = _ENVELOPES.get(wire)
+    if got is None:
+        got = gbcs_messages.envelope(wire)  # a malformed frame raises, and is not remembered
+        if len(_ENVELOPES) >= _ENVELOPES_KEPT:
+            del _ENVELOPES[next(iter(_ENVELOPES))]  # the oldest: frames are looked at while in flight
+        _ENVELOPES[wire] = got
+    return got
+
+
 def gbcs_frame(wire: bytes, via: Via) -> GBCSFrame:
     """Wrap wire bytes with a log label read from the (unauthenticated) header."""
     try:
-        env = gbcs_messages.envelope(wire)
+        env = envelope_of(wire)
     except CodecError:
         return GBCSFrame(wire, via, "malformed", 0)
     name = env.name.split(" ")[1] if " " in env.name else env.name
@@ -326,7 +344,7 @@ def read_gbcs(wire: bytes, keystore: Keystore, *, me: EUI64, acb: EUI64,
     decodes the payload (NOT_AUTHENTIC / MALFORMED). Authority and freshness are the caller's checks.
     """
     try:
-        env = gbcs_messages.envelope(wire)
+        env = envelope_of(wire)
     except CodecError:
         return None, CommandRefusal.MALFORMED
     if env.recipient != me:

@@ -28,9 +28,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from smetslab.devices.han import GBCSFrame, GBCSOut, HANFrameOut, HANJoined, Via, gbcs_frame
+from smetslab.devices.han import GBCSFrame, GBCSOut, HANFrameOut, HANJoined, Via, envelope_of, gbcs_frame
 from smetslab.errors import CodecError
-from smetslab.gbcs import messages as M
 from smetslab.units import EUI64, SimTime
 
 __all__ = ["HHTStatus", "HHTState", "new_hht", "StartLocalJoin", "LocalJoinFailed", "LoadCommands",
@@ -169,7 +168,7 @@ def _deliver(state: HHTState, value: DeliverCommands, now: float) -> _Result:
 
 def _reply(state: HHTState, value: GBCSFrame, now: float) -> _Result:
     try:
-        env = M.envelope(value.wire)
+        env = envelope_of(value.wire)
     except CodecError:
         return state, [InputIgnored("GBCSFrame", state.status)]
     return replace(state, replies=state.replies + 1), [ReplyCollected(value.message, env.counter),

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from smetslab.devices._evolve import evolve
 from smetslab.devices.han import DisplayUpdated, Fuel, HANJoined, MeterReport, show_report
 from smetslab.units import EUI64, SimTime
 
@@ -80,7 +81,7 @@ def _joined(state: IHDState, value: HANJoined, now: float) -> _Result:
 
 def _report(state: IHDState, value: MeterReport, now: float) -> _Result:
     display, shown = show_report(state.display, value)
-    return replace(state, display=display), [shown]
+    return evolve(state, display=display), [shown]
 
 
 def _break(state: IHDState, value: Break, now: float) -> _Result:

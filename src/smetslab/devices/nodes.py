@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from smetslab.devices import TopUpRoute
@@ -53,6 +53,7 @@ from smetslab.devices import chf as chf_machine
 from smetslab.devices import esme as esme_machine
 from smetslab.devices import gsme as gsme_machine
 from smetslab.devices import prepayment as pp
+from smetslab.devices._evolve import evolve
 from smetslab.devices.han import (
     CS03_DEVICE_TYPE,
     CommandRefusal,
@@ -267,17 +268,12 @@ class ReportPublished:
 
 
 _Result = tuple[MeterNode, list[Any]]
-_NODE_FIELDS = tuple(f.name for f in fields(MeterNode))
 
 
 def _meter_step(node: MeterNode, value: Any, now: float) -> tuple[MeterNode, list[Any]]:
     machine = esme_machine if node.meter.kind is DeviceType.ESME else gsme_machine
     meter, events = machine.step(node.meter, value, SimTime(now))
-    # Not dataclasses.replace: this runs for every meter input, and MeterNode has no __post_init__.
-    new = object.__new__(MeterNode)
-    for name in _NODE_FIELDS:
-        object.__setattr__(new, name, meter if name == "meter" else getattr(node, name))
-    return new, list(events)
+    return evolve(node, meter=meter), list(events)  # every meter input: not dataclasses.replace
 
 
 def _alerts(node: MeterNode, events: list[Any], now: float) -> tuple[MeterNode, list[Any]]:

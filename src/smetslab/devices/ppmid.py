@@ -43,6 +43,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from smetslab.devices._evolve import evolve
 from smetslab.devices.han import (
     CS03_DEVICE_TYPE,
     CommandRefusal,
@@ -65,6 +66,7 @@ from smetslab.devices.han import (
     ZSESupplyResponse,
     ZSETopUpResponse,
     counter_fresh,
+    envelope_of,
     gbcs_frame,
     read_gbcs,
     remember_counter,
@@ -433,7 +435,7 @@ def _meter_reply(state: PPMIDState, frame: GBCSFrame, now: float) -> _Result:
 
 def _gbcs(state: PPMIDState, frame: GBCSFrame, now: float) -> _Result:
     try:
-        env = M.envelope(frame.wire)
+        env = envelope_of(frame.wire)
     except CodecError:
         return state, [CommandRefused(frame.message, CommandRefusal.MALFORMED)]
     if frame.via is Via.RELAY and env.cra is not CRA.COMMAND:
@@ -508,7 +510,7 @@ def _supply_on(state: PPMIDState, value: KeypadSupplyOn, now: float) -> _Result:
 
 def _report(state: PPMIDState, value: MeterReport, now: float) -> _Result:
     display, shown = show_report(state.display, value)
-    return replace(state, display=display), [shown]
+    return evolve(state, display=display), [shown]
 
 
 def _zse_top_up_response(state: PPMIDState, value: ZSETopUpResponse, now: float) -> _Result:
@@ -530,7 +532,7 @@ def _relay(state: PPMIDState, value: RelayCommand, now: float) -> _Result:
     if not (state.config.wifi and state.config.relay_permitted):
         return state, [RelayRefused(PPMIDRefusal.RELAY_NOT_PERMITTED, frame.message)]
     try:
-        env = M.envelope(value.wire)
+        env = envelope_of(value.wire)
     except CodecError:
         return state, [RelayRefused(PPMIDRefusal.MALFORMED, frame.message)]
     if env.cra is not CRA.COMMAND:

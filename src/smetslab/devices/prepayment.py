@@ -46,9 +46,10 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Protocol
 
+from smetslab.devices._evolve import evolve
 from smetslab.devices._rules import TopUpAcceptance
 from smetslab.devices._topup import AcceptanceState, Rejection, ZCLTopUpResult, check_utrn
 from smetslab.devices.han import Alert, DeviceType, TopUpRoute
@@ -249,17 +250,7 @@ class MeterState:
         return self.supply_off_s + current
 
 
-_METER_FIELDS = tuple(f.name for f in fields(MeterState))
-
-
-def _evolve(state: MeterState, **changes: object) -> MeterState:
-    """``dataclasses.replace`` for the meter's own state, without its generic machinery (a meter steps
-    several times per input, and replace was a fifth of a long run). MeterState has no ``__post_init__``
-    to skip."""
-    new = object.__new__(MeterState)
-    for name in _METER_FIELDS:
-        object.__setattr__(new, name, changes[name] if name in changes else getattr(state, name))
-    return new
+_evolve = evolve  # a meter steps several times per input: not the generic dataclasses.replace
 
 
 def new_meter(kind: DeviceType, *, meter: EUI64, supplier: EUI64, keystore: Keystore,

@@ -39,6 +39,7 @@ __all__ = [
     "decode",
     "encode",
     "encode_apdu",
+    "encode_ciphered",
     "apdu_of",
     "signed_bytes",
     "format_date_time",
@@ -233,7 +234,13 @@ def encode(frame: Frame) -> bytes:
     """The frame on the wire. ``decode(encode(f)) == f`` and ``encode(decode(b)) == b``."""
     if isinstance(frame, GeneralSigning):
         return encode_apdu(frame)
-    inner = SECURITY_HEADER + encode_apdu(frame.apdu) + frame.mac
+    return encode_ciphered(encode_apdu(frame.apdu), frame.mac)
+
+
+def encode_ciphered(apdu_bytes: bytes, mac: bytes) -> bytes:
+    """The general-ciphering frame around an already encoded general-signing APDU and its MAC (what
+    ``encode(GeneralCiphering(apdu, mac))`` gives, for a caller that has the APDU's bytes at hand)."""
+    inner = SECURITY_HEADER + apdu_bytes + mac
     return _CIPHERING_HEADER + _length(len(inner)) + inner
 
 

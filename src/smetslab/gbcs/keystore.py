@@ -54,6 +54,7 @@ class Keystore:
         self._public: dict[KeyId, tuple[PublicKey, Certificate | None]] = {}
         self._private: dict[KeyId, PrivateKey] = {}
         self._secrets: dict[tuple[KeyId, KeyId], bytes] = {}
+        self._ka_secrets: dict[tuple[bytes, bytes], bytes] = {}  # agree_ka's, by the two EUIs
         self.source: str = "memory"
 
     # -- construction -------------------------------------------------------------------------
@@ -89,6 +90,7 @@ class Keystore:
         if public is not None:
             self._public[kid] = (public, certificate)
         self._secrets = {k: v for k, v in self._secrets.items() if kid not in k}
+        self._ka_secrets.clear()  # a replaced key must not leave its old secret behind
         return kid
 
     # -- look-up ------------------------------------------------------------------------------
@@ -159,6 +161,13 @@ class Keystore:
         return problems
 
     # -- key agreement ------------------------------------------------------------------------
+    def agree_ka(self, a: EUI64, b: EUI64) -> bytes:
+        """``agree(KeyId(a, KA), KeyId(b, KA))``, remembered by the two EUIs (every GBCS MAC asks for one)."""
+        z = self._ka_secrets.get((a, b))
+        if z is None:
+            z = self._ka_secrets[(a, b)] = self.agree(KeyId(a, KeyUsage.KA), KeyId(b, KeyUsage.KA))
+        return z
+
     def agree(self, a: KeyId, b: KeyId) -> bytes:
         """The ECDH shared secret Z between key-agreement keys ``a`` and ``b``.
 

@@ -44,6 +44,7 @@ from smetslab.gbcs.frames import (
     decode,
     encode,
     encode_apdu,
+    encode_ciphered,
     signed_bytes,
 )
 from smetslab.gbcs.kdf import KDFMode, derive_key, other_info
@@ -64,8 +65,10 @@ __all__ = [
     "sign",
     "sign_precommand",
     "mac_wrap",
+    "mac_wrap_encoded",
     "build_command",
     "verify",
+    "verify_decoded",
     "check",
     "payload_key",
     "find_protected_blocks",
@@ -106,7 +109,10 @@ def mac_key_ids(apdu: GeneralSigning, acb: EUI64 | str | bytes = RTDS_ACB) -> tu
 
 def mac_key(apdu: GeneralSigning, keystore: Keystore, acb: EUI64 | str | bytes = RTDS_ACB) -> bytes:
     """The 16-byte AES key of this APDU's MAC. Raises KeyNotFoundError if neither private key is held."""
-    z = keystore.agree(*mac_key_ids(apdu, acb))
+    if apdu.cra is CRA.COMMAND and apdu.other_information.message_code not in DEVICE_TO_DEVICE_MESSAGE_CODES:
+        z = keystore.agree_ka(_acb(acb), apdu.recipient)  # the keys ``mac_key_ids`` names
+    else:
+        z = keystore.agree_ka(apdu.originator, apdu.recipient)
     # OtherInfo names the grouping header's originator even when the ACB's key is used (§2.5).
     return derive_key(z, other_info(apdu.originator, int(apdu.cra), apdu.originator_counter, apdu.recipient))
 
@@ -132,6 +138,14 @@ def verify_mac(frame: GeneralCiphering, keystore: Keystore, acb: EUI64 | str | b
     if not isinstance(frame, GeneralCiphering):
         raise AuthenticationError("MAC")  # nothing to verify is not a valid MAC
     _verify_mac_raw(frame.apdu, encode_apdu(frame.apdu), frame.mac, keystore, acb)
+
+
+def mac_wrap_encoded(apdu: GeneralSigning, keystore: Keystore, acb: EUI64 | str | bytes = RTDS_ACB) -> bytes:
+    """``encode(mac_wrap(apdu, keystore, acb))``: the MAC-wrapped frame on the wire, the APDU encoded once."""
+    if not apdu.signature_field:
+        apdu = replace(apdu, signature_field=True)
+    apdu_bytes = encode_apdu(apdu)
+    return encode_ciphered(apdu_bytes, _mac(mac_key(apdu, keystore, acb), apdu.originator, apdu_bytes))
 
 
 def mac_wrap(apdu: GeneralSigning, keystore: Keystore, acb: EUI64 | str | bytes = RTDS_ACB) -> GeneralCiphering:
@@ -194,7 +208,7 @@ def build_command(apdu: GeneralSigning, keystore: Keystore, *, acb: EUI64 | str 
     """A command on the wire: optionally signed (critical commands), then MAC-wrapped."""
     if signed:
         apdu = sign(apdu, keystore, signer)
-    return encode(mac_wrap(apdu, keystore, acb))
+    return mac_wrap_encoded(apdu, keystore, acb)
 
 
 # -- verification of whole frames ---------------------------------------------------------------
@@ -220,7 +234,14 @@ def verify(data: bytes, keystore: Keystore, *, acb: EUI64 | str | bytes = RTDS_A
     A frame with neither a MAC nor a signature (e.g. a pre-command) has nothing that vouches for it
     and is refused too. Raises CodecError, AuthenticationError or KeyNotFoundError.
     """
-    frame, apdu_start, content_end, apdu_end = _decode(data)
+    return verify_decoded(data, _decode(data), keystore, acb=acb)
+
+
+def verify_decoded(data: bytes, decoded: tuple[Frame, int, int, int], keystore: Keystore, *,
+                   acb: EUI64 | str | bytes = RTDS_ACB) -> Frame:
+    """``verify`` for a frame already decoded with ``frames._decode`` (``decoded``: the frame and the spans
+    its MAC and signature cover), so a reader that decoded it once does not decode it again."""
+    frame, apdu_start, content_end, apdu_end = decoded
     apdu = apdu_of(frame)
     protected = False
     if isinstance(frame, GeneralCiphering):

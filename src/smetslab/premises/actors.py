@@ -30,7 +30,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Literal
 
-from smetslab.devices.han import DeviceType, Fuel, read_gbcs
+from smetslab.devices.han import DeviceType, Fuel, envelope_of, read_gbcs
 from smetslab.errors import CodecError, InputError
 from smetslab.gbcs import messages as M
 from smetslab.gbcs import utrn as gbcs_utrn
@@ -183,7 +183,7 @@ class DCC:
     def receive(self, wire: bytes) -> M.Message | None:
         """A reply or alert for the ACB (or for the supplier, passed through): verified, recorded."""
         try:
-            recipient = M.envelope(wire).recipient
+            recipient = envelope_of(wire).recipient
         except CodecError:  # a malformed upstream frame is counted, not raised
             self.refused_replies += 1
             return None

@@ -225,6 +225,7 @@ class Engine:
         self.now: SimTime = SimTime(float(start))
         self.log = EventLog()
         self.devices: dict[str, DeviceActor] = {}
+        self._names: dict[EUI64, str] = {}  # EUI -> name of the first device added with it
         self._queue: list[tuple[float, int, int, Callable[[], None]]] = []
         self._seq = itertools.count()
         self._hooks: list[EventHook] = []
@@ -237,14 +238,13 @@ class Engine:
             raise ValueError(f"device {name!r} added twice")
         actor = DeviceActor(name, eui, state, step)
         self.devices[name] = actor
+        if eui is not None:
+            self._names.setdefault(eui, name)
         return actor
 
     def device_named(self, eui: EUI64) -> str | None:
         """The name of the device with this EUI (None if no such device is emulated)."""
-        for actor in self.devices.values():
-            if actor.eui == eui:
-                return actor.name
-        return None
+        return self._names.get(eui)
 
     def on_event(self, hook: EventHook) -> None:
         """Call ``hook(engine, actor, event)`` for every event a device emits (after it is logged)."""
@@ -383,6 +383,9 @@ class _Sleepy:
     capacity: int
 
 
+_DELIVERY = int(Priority.DELIVERY)
+
+
 class HANMedium:
     """Delivers frames (typed device inputs) between devices joined to the SM HAN.
 
@@ -396,6 +399,7 @@ class HANMedium:
             raise ValueError(f"hub {hub!r} is not a device of the engine")
         self.engine = engine
         self.hub = hub
+        self._hub_actor = engine.devices[hub]  # its state changes, the actor does not
         self.latency_s = latency_s
         self._sleepy: dict[str, _Sleepy] = {}
         self._joined_of: object = None  # the hub state ``_joined`` was read from
@@ -408,12 +412,11 @@ class HANMedium:
 
     # -- membership ------------------------------------------------------------------------------
     def _hub_state(self) -> chf_machine.CHFState:
-        state = self.engine.devices[self.hub].state
-        assert isinstance(state, chf_machine.CHFState)
+        state: chf_machine.CHFState = self._hub_actor.state
         return state
 
     def hub_powered(self) -> bool:
-        return chf_machine.is_powered(self._hub_state())
+        return chf_machine.is_powered(self._hub_actor.state)
 
     def on_han(self, device: str) -> bool:
         """True if ``device`` may use the SM HAN now: the hub itself, or joined per the device log."""
@@ -491,7 +494,7 @@ class HANMedium:
             sleepy.queue.append((src, payload, now))
             engine.log.note(now, "HAN", "FrameQueued", src=src, dst=dst, frame=frame, queued=len(sleepy.queue))
             return True
-        engine.schedule(now + self.latency_s, lambda: self._arrive(src, dst, payload), priority=Priority.DELIVERY)
+        engine.schedule(now + self.latency_s, lambda: self._arrive(src, dst, payload), priority=_DELIVERY)
         return True
 
     def _arrive(self, src: str, dst: str, payload: Any) -> None:
@@ -500,13 +503,16 @@ class HANMedium:
             self.engine.log.note(self.engine.now, "HAN", "FrameDropped", src=src, dst=dst,
                                  frame=type(payload).__name__, reason="LOST_IN_FLIGHT")
             return
-        self._hand_over(src, dst, payload)
+        self._handed(src, dst, payload)  # on the HAN: just checked
 
     def _hand_over(self, src: str, dst: str, payload: Any) -> None:
         if not self.on_han(dst):
             self.engine.log.note(self.engine.now, "HAN", "FrameDropped", src=src, dst=dst,
                                  frame=type(payload).__name__, reason="RECIPIENT_NOT_JOINED")
             return
+        self._handed(src, dst, payload)
+
+    def _handed(self, src: str, dst: str, payload: Any) -> None:
         self.engine.log.note(self.engine.now, "HAN", "FrameDelivered", src=src, dst=dst,
                              frame=type(payload).__name__)
         self.engine.deliver(dst, payload)

@@ -333,7 +333,7 @@ def build(message: Message, keystore: Keystore, *, acb: EUI64 | str | bytes = se
         apdu = security.sign(apdu, keystore)
     if protection is Protection.SIGNED:
         return frames.encode(apdu)
-    return frames.encode(security.mac_wrap(apdu, keystore, acb))
+    return security.mac_wrap_encoded(apdu, keystore, acb)
 
 
 def precommand(message: Message) -> bytes:
@@ -466,6 +466,13 @@ def _content_offset(wire: bytes) -> tuple[frames.Frame, int]:
     return frame, content_end - len(frames.apdu_of(frame).content)
 
 
+def _decoded(wire: bytes) -> tuple[tuple[frames.Frame, int, int, int], int]:
+    """``frames._decode(wire)`` and the offset of the APDU's content (for error offsets)."""
+    decoded = frames._decode(wire)
+    frame, _apdu_start, content_end, _apdu_end = decoded
+    return decoded, content_end - len(frames.apdu_of(frame).content)
+
+
 def read(wire: bytes, keystore: Keystore, expect: Expect = None, *,
          acb: EUI64 | str | bytes = security.RTDS_ACB) -> Message:
     """Verify ``wire`` and decode it into the typed message of its use case.
@@ -474,10 +481,11 @@ def read(wire: bytes, keystore: Keystore, expect: Expect = None, *,
     of this module. Raises CodecError (malformed, another use case, or not the layout GBCS gives
     this one), AuthenticationError (a MAC or signature missing or wrong) or KeyNotFoundError.
     """
-    frame, base = _content_offset(wire)
+    decoded, base = _decoded(wire)
+    frame = decoded[0]
     cls, spec = _identify(frame, expect)
     _check_shape(frame, spec, authenticate=True)
-    security.verify(wire, keystore, acb=acb)
+    security.verify_decoded(wire, decoded, keystore, acb=acb)
     return _decode_fields(cls, spec, frames.apdu_of(frame), base)
 
 
