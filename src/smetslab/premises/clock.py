@@ -11,6 +11,11 @@ form), a consumer's pending top-up expires, an engineer falls due. A wake-up doe
 holds frames for the GSME. Both next times are in the book (``tick_at``, ``wake_at``), so a snapshot
 keeps them; a skipped tick is one that would have been a no-op, so the event log is the one an hourly
 tick gives (``tests/premises/test_wake_when_due.py``). Each grid point runs at most once.
+
+A tick steps the meters with something due and then hands over to the household (``on_tick``:
+``household.Household.after_tick``); a wake-up lets the GPF hand the GSME what waits for it. The
+displays' reports (``publish``) run on their own fixed grid (``periodic``), every
+``display_interval_s``.
 """
 
 from __future__ import annotations
