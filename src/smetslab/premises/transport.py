@@ -23,7 +23,7 @@ from smetslab.devices import chf as C
 from smetslab.devices import gpf as G
 from smetslab.devices import nodes
 from smetslab.devices import ppmid as P
-from smetslab.devices.han import GBCSFrame, Via, gbcs_frame
+from smetslab.devices.han import DeviceType, GBCSFrame, Via, gbcs_frame
 from smetslab.errors import CodecError
 from smetslab.gbcs import messages as M
 from smetslab.gbcs.keystore import Keystore
@@ -134,7 +134,7 @@ class Transport:
 
     def han_hop(self, src: str, dst: str, frame: Any, *, through_gpf: bool = True) -> None:
         """One HAN hop; frames for the sleepy GSME pass through the GPF and wait at the hub."""
-        if dst == "GSME" and through_gpf and self.roster.has_gpf():
+        if through_gpf and self.roster.role(dst) is DeviceType.GSME and self.roster.has_gpf():
             if src != self.han.hub and not self.han.on_han(src):
                 self.agenda.note("HAN", "FrameDropped", src=src, dst=dst, frame=type(frame).__name__,
                                  reason="SENDER_NOT_JOINED")
