@@ -6,6 +6,7 @@ the meters' next tick and the GSME's next wake-up.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,7 +49,8 @@ class Visit:
 @dataclass
 class Later:
     """A follow-up action the premises scheduled for itself, kept as data so a snapshot holds it:
-    ``kind`` is ``deliver`` (args: device name, input) or one of ``site._LATER_CALLS`` (a Site method)."""
+    ``kind`` is ``deliver`` (args: device name, input) or one of ``agenda.LATER_KINDS`` (bound by the Site
+    to the collaborator method that plays it)."""
 
     at: float
     priority: int
@@ -59,6 +61,9 @@ class Later:
 
 @dataclass
 class Book:
+    """The premises' own state (the devices' states are the engine's). One object for a premises' life:
+    a restore ``load``s the snapshot's into it, so every collaborator holding it sees the restored one."""
+
     wan_up: bool = True
     mesh_up: bool = False
     installed_at: float | None = None
@@ -101,3 +106,12 @@ class Book:
     dcc_counter: int = 0
     dcc_request: int = 0
     dcc_device_log: tuple[tuple[EUI64, bytes], ...] = ()  # the hub's device log as the DCC last heard it
+
+    @property
+    def installed(self) -> bool:
+        return self.installed_at is not None
+
+    def load(self, other: Book) -> None:
+        """Take every field of ``other`` (a snapshot's book) into this one."""
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, getattr(other, f.name))

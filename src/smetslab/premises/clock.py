@@ -11,19 +11,29 @@ form), a consumer's pending top-up expires, an engineer falls due. A wake-up doe
 holds frames for the GSME. Both next times are in the book (``tick_at``, ``wake_at``), so a snapshot
 keeps them; a skipped tick is one that would have been a no-op, so the event log is the one an hourly
 tick gives (``tests/premises/test_wake_when_due.py``). Each grid point runs at most once.
+
+A tick steps the meters with something due and then hands over to the household (``on_tick``:
+``household.Household.after_tick``); a wake-up lets the GPF hand the GSME what waits for it. The
+displays' reports (``publish``) run on their own fixed grid (``periodic``), every
+``display_interval_s``.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable
+from typing import Literal
 
+from smetslab.devices import chf as C
+from smetslab.devices import gpf as G
+from smetslab.devices import nodes
 from smetslab.devices import prepayment as pp
 from smetslab.devices.han import Fuel
-from smetslab.premises.engine import Priority
-
-if TYPE_CHECKING:
-    from smetslab.premises.site import Site
+from smetslab.premises.agenda import Agenda
+from smetslab.premises.config import SiteConfig
+from smetslab.premises.engine import HANMedium, Priority
+from smetslab.premises.roster import Roster
+from smetslab.units import EUI64
 
 __all__ = ["MeterClock", "next_on_grid", "WAKE_PRIORITY", "PUBLISH_PRIORITY"]
 
@@ -42,10 +52,13 @@ logs its alerts too, and that is activity."""
 
 
 class MeterClock:
-    """The meters' ticks and the GSME's wake-ups of one ``Site`` (see the module docstring)."""
+    """The meters' ticks, the GSME's wake-ups and the displays' reports of one premises (see the module
+    docstring). ``on_tick`` runs after each tick's meter steps (the household's turn)."""
 
-    def __init__(self, site: Site) -> None:
-        self.site = site
+    def __init__(self, config: SiteConfig, agenda: Agenda, roster: Roster, han: HANMedium,
+                 on_tick: Callable[[], None] = lambda: None) -> None:
+        self.config, self.agenda, self.roster, self.han, self.on_tick = config, agenda, roster, han, on_tick
+        self.engine, self.book = agenda.engine, agenda.book
         self.quiet = False  # the action now running is a periodic one (a tick, wake-up or publish)
         self._ticked_at = self._woke_at = -math.inf  # the last grid points run (each runs once)
         self._due_memo: dict[Fuel, tuple[pp.MeterState, float]] = {}
@@ -59,7 +72,7 @@ class MeterClock:
         return k * interval
 
     def want(self, which: Literal["tick", "wake"], at: float) -> None:
-        b = self.site.book
+        b = self.book
         current = b.tick_at if which == "tick" else b.wake_at
         if current is not None and current <= at:
             return
@@ -71,33 +84,33 @@ class MeterClock:
 
     def arm(self, which: Literal["tick", "wake"], at: float) -> None:
         priority = Priority.TICK if which == "tick" else WAKE_PRIORITY
-        self.site.engine.schedule(at, lambda: self._on_grid(which, at), priority=priority)
+        self.engine.schedule(at, lambda: self._on_grid(which, at), priority=priority)
 
     def _on_grid(self, which: Literal["tick", "wake"], at: float) -> None:
         self.quiet = True
-        b = self.site.book
+        b = self.book
         if which == "wake":
             if b.wake_at == at:  # else superseded by an earlier one
                 b.wake_at = None
                 self._woke_at = at
-                self.site._gsme_wake()  # frames still waiting re-arm it (``after_action``)
+                self.gsme_wake()  # frames still waiting re-arm it (``after_action``)
             return
         if b.tick_at != at:
             return
         b.tick_at = None
         self._ticked_at = at
-        self.site._tick()
+        self.tick()
         due = self.tick_due()
         if due < math.inf:
-            now = float(self.site.engine.now)
-            self.want("tick", max(self.grid(due, self.site.config.tick_s, include_now=True),
-                                   self.grid(now, self.site.config.tick_s, include_now=False)))
+            now = float(self.engine.now)
+            self.want("tick", max(self.grid(due, self.config.tick_s, include_now=True),
+                                   self.grid(now, self.config.tick_s, include_now=False)))
 
     def after_action(self, priority: int, first: int) -> None:
         """After each action (``Engine.after_action``): ``first`` is the index of its first log record."""
         quiet, self.quiet = self.quiet, False
-        now = float(self.site.engine.now)
-        records = self.site.engine.log.records
+        now = float(self.engine.now)
+        records = self.engine.log.records
         if len(records) > first:
             # Something happened, unless all it did was show the meters' reports: the displays are read by
             # no tick (the consumer looks at the meters themselves), so a display update wakes no meter.
@@ -105,20 +118,68 @@ class MeterClock:
         # A grid point runs at most once: what happens later in the same instant (a delivery the tick or
         # the wake-up caused, at an earlier priority) waits for the next one, as it did with a fixed series.
         if not quiet:
-            self.want("tick", self.grid(now, self.site.config.tick_s,
+            self.want("tick", self.grid(now, self.config.tick_s,
                                           include_now=priority < Priority.TICK and self._ticked_at != now))
-        gpf = self.site.engine.devices.get("GPF")
+        gpf = self.engine.devices.get("GPF")
         if gpf is not None and gpf.state.queue:
-            self.want("wake", self.grid(now, self.site.config.gsme_wake_interval_s,
+            self.want("wake", self.grid(now, self.config.gsme_wake_interval_s,
                                           include_now=priority < WAKE_PRIORITY and self._woke_at != now))
+
+    def periodic(self, interval_s: float, action: Callable[[], None], priority: int) -> None:
+        """Run ``action`` at every ``k * interval_s`` after now. Times are computed as ``k * interval_s``,
+        never summed, so the original and a restored premises agree to the last bit."""
+        eng = self.engine
+
+        def fire(k: int) -> None:
+            self.quiet = True
+            action()
+            eng.schedule((k + 1) * interval_s, lambda: fire(k + 1), priority=priority)
+
+        first = next_on_grid(float(eng.now), interval_s)
+        eng.schedule(first * interval_s, lambda: fire(first), priority=priority)
+
+    def tick(self) -> None:
+        """Step each meter with something due, then the household's turn (``on_tick``)."""
+        now = float(self.engine.now)
+        for fuel in self.roster.meters:
+            # A meter with nothing due would only move its clock: no event, nothing the consumer sees
+            # changes (its thresholds are among those ``meter_due`` watches), so the step is skipped.
+            if self.meter_due(fuel) <= now:
+                self.engine.deliver(self.roster.meter_name(fuel), pp.Tick())
+        self.on_tick()
+
+    def gsme_wake(self) -> None:
+        """The GSME wakes: the GPF hands it what waits for it."""
+        if self.book.installed and C.is_powered(self.roster.chf_state()) and self.han.on_han("GSME"):
+            self.engine.deliver("GPF", G.GSMEWoke())
+
+    def publish(self) -> None:
+        """The meters report to the displays (the GSME to its GPF mirror, which serves the displays)."""
+        if not self.book.installed or not C.is_powered(self.roster.chf_state()):
+            return
+        displays = tuple(self.engine.devices[n].eui for n in (self.book.ppmid, "IHD")
+                         if n is not None and self.han.on_han(n) and not self.roster.broken(n))
+        displays_eui = tuple(e for e in displays if e is not None)
+        meters = self.roster.meters
+        if Fuel.ELECTRICITY in meters and self.han.on_han("ESME") and displays_eui:
+            self.engine.deliver("ESME", nodes.PublishReport(displays_eui))
+        if Fuel.GAS in meters and self.han.on_han("GSME"):
+            # The GSME reports to its GPF mirror when it wakes; the GPF serves the displays.
+            self.engine.deliver("GSME", nodes.PublishReport((self.roster.gpf_eui,)))
+            if displays_eui:
+                self.agenda.soon(lambda: self._publish_mirror(displays_eui))
+
+    def _publish_mirror(self, displays: tuple[EUI64, ...]) -> None:
+        if self.roster.state("GPF").mirror is not None:
+            self.engine.deliver("GPF", G.PublishMirror(displays))
 
     def tick_due(self) -> float:
         """The earliest time at which a tick could change something with nothing else happening."""
-        cfg, b = self.site.config, self.site.book
+        cfg, b = self.config, self.book
         due = math.inf
-        for fuel in self.site._meters:
+        for fuel in self.roster.meters:
             due = min(due, self.meter_due(fuel))
-        now = float(self.site.engine.now)
+        now = float(self.engine.now)
         for last in b.pending.values():
             if last + cfg.pending_s > now:
                 due = min(due, last + cfg.pending_s)
@@ -128,11 +189,11 @@ class MeterClock:
 
     def meter_due(self, fuel: Fuel) -> float:
         """``prepayment.next_due_s`` of a meter's current state (remembered until the state changes)."""
-        meter = self.site.meter_state(fuel)
+        meter = self.roster.meter_node(fuel).meter
         memo = self._due_memo.get(fuel)
         if memo is None or memo[0] is not meter:
-            below = () if self.site.config.consumer_tops_up_below_pence is None else \
-                (self.site.config.consumer_tops_up_below_pence,)
+            below = () if self.config.consumer_tops_up_below_pence is None else \
+                (self.config.consumer_tops_up_below_pence,)
             memo = (meter, pp.next_due_s(meter, thresholds_pence=below))
             self._due_memo[fuel] = memo
         return memo[1]

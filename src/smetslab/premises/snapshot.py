@@ -20,7 +20,11 @@ from smetslab.errors import InputError
 from smetslab.premises.persistence import StateCodec
 
 if TYPE_CHECKING:
+    from smetslab.gbcs.keystore import Keystore
+    from smetslab.premises.actors import DCC, SupplierHeadEnd
+    from smetslab.premises.book import Book
     from smetslab.premises.config import SiteConfig
+    from smetslab.premises.engine import Engine
     from smetslab.premises.site import Site
 
 __all__ = ["SNAPSHOT_VERSION", "Snapshotter", "restore"]
@@ -32,23 +36,23 @@ SNAPSHOT_VERSION = 3
 
 
 class Snapshotter:
-    """Takes a Site's snapshots, remembering each device state's encoding while the state is unchanged."""
+    """Takes a premises' snapshots, remembering each device state's encoding while the state is unchanged."""
 
-    def __init__(self, site: Site) -> None:
-        self.site = site
+    def __init__(self, config: SiteConfig, engine: Engine, book: Book, supplier: SupplierHeadEnd, dcc: DCC,
+                 keystore: Keystore) -> None:
+        self.config, self.engine, self.book, self.supplier, self.dcc = config, engine, book, supplier, dcc
         # Snapshots write the keystore as a named reference, never its keys.
-        self.codec = StateCodec(refs={"keystore": site.keystore})
+        self.codec = StateCodec(refs={"keystore": keystore})
         self._encoded: dict[str, tuple[Any, Any]] = {}  # device -> (state, its encoding)
 
     def take(self) -> dict[str, Any]:
-        site = self.site
-        b = site.book
-        b.headend_k = dict(site.supplier.k)
-        b.dcc_counter, b.dcc_request = site.dcc.counter, site.dcc.request
-        b.dcc_device_log = site.dcc.device_log
+        b = self.book
+        b.headend_k = dict(self.supplier.k)
+        b.dcc_counter, b.dcc_request = self.dcc.counter, self.dcc.request
+        b.dcc_device_log = self.dcc.device_log
         codec = self.codec
         devices = {}
-        for name, actor in site.engine.devices.items():
+        for name, actor in self.engine.devices.items():
             # A device state is a deeply immutable value that a step replaces when anything changes, so
             # an unchanged state (the same object) keeps its encoding from the last snapshot: the runner
             # snapshots every instant, and most instants change one or two devices.
@@ -59,10 +63,10 @@ class Snapshotter:
             devices[name] = {"eui": None if actor.eui is None else str(actor.eui), "state": memo[1]}
         return {
             "version": SNAPSHOT_VERSION,
-            "time": float(site.engine.now),
-            "seed": site.config.seed,
-            "options": site.config.options,
-            "rng": codec.encode(_rng_state(site.engine.rng), "rng"),
+            "time": float(self.engine.now),
+            "seed": self.config.seed,
+            "options": self.config.options,
+            "rng": codec.encode(_rng_state(self.engine.rng), "rng"),
             "devices": devices,
             "book": codec.encode(b, "book"),
         }
@@ -86,18 +90,18 @@ def restore(cls: type[Site], snap: dict[str, Any], config: SiteConfig) -> Site:
     book = codec.decode(snap["book"], "book")
     for name in book.ppmids:
         if name not in site.engine.devices:
-            site._add_ppmid_device(name)
+            site.roster.add_ppmid_device(name)
     for name in book.hhts:
         if name not in site.engine.devices:
-            site._add_hht_device(name)
+            site.roster.add_hht_device(name)
     for name, entry in snap["devices"].items():
         actor = site.engine.devices.get(name)
         if actor is None:
             raise InputError(f"snapshot: device {name!r} is not part of this premises")
         actor.state = codec.decode(entry["state"], f"devices.{name}")
-    site.book = book
+    site.book.load(book)  # into the premises' one Book, which every collaborator holds
     for item in sorted(book.agenda.values(), key=lambda x: (x.at, x.priority, x.seq)):
-        site._arm(item)  # the follow-ups the original had pending, in their original order
+        site.agenda.arm(item)  # the follow-ups the original had pending, in their original order
     if book.tick_at is not None:
         site.clock.arm("tick", book.tick_at)
     if book.wake_at is not None:
