@@ -188,7 +188,7 @@ class SiteConfig(PremisesSettings):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            raise one_line(exc, "", "") from None
+            raise one_line(exc, "", "", allowed_fields=lambda loc: list(SiteConfig.model_fields)) from None
 
     @property
     def fuels(self) -> tuple[Fuel, ...]:
