@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from smetslab.devices import DeviceType, JoinWindowPolicy, TopUpRoute, esme, gsme
@@ -18,6 +17,7 @@ from smetslab.devices import chf as C
 from smetslab.devices import prepayment as pp
 from smetslab.gbcs import keygen, utrn
 from smetslab.gbcs.keystore import Keystore
+from smetslab.premises.config import SiteConfig
 from smetslab.premises.engine import Engine, Priority
 from smetslab.premises.persistence import StateCodec, engine_snapshot, restore_engine
 from smetslab.units import EUI64
@@ -34,18 +34,8 @@ def keystore_for(seed: int) -> Keystore:
     return keygen.generate_pki(seed=seed).keystore()
 
 
-@dataclass(frozen=True)
-class FakeConfig:
-    seed: int = 0
-    options: str = "baseline"
-    fuel: str = "dual"
-    initial_credit_pence: int = 1000
-    daily_spend_pence: int = 300
-    meter_keypad_reachable: bool = True
-    broadband: bool = True
-    phone: bool = True
-    consumer_tops_up_below_pence: int | None = None
-    device_log_capacity: int = 16
+FakeConfig = SiteConfig
+"""The fake takes the Site's own settings (``premises.config``, declared once) and reads the few it models."""
 
 
 _COUNTER_NAMES = ("topups_accepted", "topups_rejected", "topups_credited_pence", "duplicate_utrns_rejected",

@@ -225,15 +225,16 @@ def test_file_errors(tmp_path: Path) -> None:
         load_story(top)
 
 
-def test_a_storys_premises_defaults_are_the_sites_own() -> None:
-    # One declaration (issue 10 point 3): every premises field a story may write has SiteConfig's default,
-    # read from SiteConfig, not a copy (display_interval_s once drifted: 21,600 here, 86,400 there).
-    import dataclasses
-
+def test_a_storys_premises_and_the_sites_config_are_one_declaration() -> None:
+    # One declaration (issue 10 point 3): a story's premises schema and SiteConfig are both PremisesSettings,
+    # so neither restates a field, a bound or a default (display_interval_s once drifted: 21,600 in one,
+    # 86,400 in the others).
+    from smetslab.premises.config import PremisesSettings
     from smetslab.premises.site import SiteConfig
     from smetslab.premises.story import Premises
-    site = {f.name: f.default for f in dataclasses.fields(SiteConfig)}
-    assert set(Premises.model_fields) <= set(site)
-    for name, field in Premises.model_fields.items():
-        assert field.default == site[name], name
-    assert Premises().display_interval_s == 86_400.0  # docs/stories.md states this default
+    assert issubclass(Premises, PremisesSettings) and issubclass(SiteConfig, PremisesSettings)
+    assert set(Premises.model_fields) == set(PremisesSettings.model_fields)
+    assert set(SiteConfig.model_fields) - set(Premises.model_fields) == {"seed", "options", "keystore"}
+    for cls in (Premises, SiteConfig):  # neither redeclares a setting (its own annotations)
+        assert not set(vars(cls).get("__annotations__", {})) & set(PremisesSettings.model_fields), cls
+    assert Premises().display_interval_s == SiteConfig().display_interval_s == 86_400.0  # docs/stories.md

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from smetslab.errors import InputError
 from smetslab.policy.options import OPTIONS, components_of
 from smetslab.policy.windows import DAY_S
+from smetslab.validation import one_line
 
 __all__ = ["Scenario", "ModelParams", "SweepSpec", "Param", "scenario_error", "validate_scenario", "recentre_sweep"]
 
@@ -608,38 +609,10 @@ def _allowed_fields(loc: tuple[int | str, ...]) -> list[str] | None:
     return list(fields) if fields is not None else None
 
 
-def _loc_text(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
 def scenario_error(exc: ValidationError, where: str) -> InputError:
-    """One line naming the field path, the value and what is allowed, for the first problem found."""
-    errs = exc.errors(include_url=False)
-    e = errs[0]
-    loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and x.startswith("function-")))
-    path = _loc_text(loc)
-    kind = e["type"]
-    more = f" (and {len(errs) - 1} more problem{'s' if len(errs) > 2 else ''})" if len(errs) > 1 else ""
-    if kind == "extra_forbidden":
-        allowed = _allowed_fields(loc)
-        allowed_txt = f"; allowed: {', '.join(allowed)}" if allowed else ""
-        return InputError(f"scenario {where}: unknown field {path!r}{allowed_txt}{more}")
-    if kind == "missing":
-        return InputError(f"scenario {where}: missing field {path!r} (required){more}")
-    msg = str(e["msg"])
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
-    msg = msg[:1].lower() + msg[1:]
-    if kind.endswith("_type"):
-        msg = f"wrong type ({type(e['input']).__name__}); {msg}"
-    value = e.get("input")
-    if loc == () or msg.startswith(path):  # the message already names the field (cross-field checks)
-        return InputError(f"scenario {where}: {msg}{more}")
-    shown = "" if isinstance(value, dict) else f" = {value!r}"
-    return InputError(f"scenario {where}: {path}{shown}: {msg}{more}")
+    """One line naming the field path, the value and what is allowed, for the first problem found
+    (``smetslab.validation.one_line``, the formatter stories use too)."""
+    return one_line(exc, "scenario", where, allowed_fields=_allowed_fields)
 
 
 def validate_scenario(data: Any, where: str = "<data>") -> Scenario:

@@ -1,5 +1,7 @@
 """Scenario and story files: YAML -> validated ``Scenario`` / ``Story``, with one-line errors naming what
-to fix. One YAML reader (``read_yaml``) and one file/YAML error formatter serve both.
+to fix. One YAML reader (``read_yaml``) and one file/YAML error formatter serve both; a field's problem is
+worded by the one validation formatter (``smetslab.validation.one_line``) that ``validate_story`` and
+``validate_scenario`` (and ``SiteConfig``) share.
 
 A scenario file may start with ``extends: NAME_OR_PATH`` (a built-in scenario name such as
 ``gb-default``, or a path relative to the file): the named scenario is loaded first and this file's

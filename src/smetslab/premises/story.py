@@ -8,16 +8,10 @@ into a ``Story`` (pydantic v2, every model ``extra="forbid"``), or raises ``Inpu
 naming the field path (``timeline[3].at``), the value and what is allowed. Nothing here runs the
 emulator: ``premises.runner`` turns a ``Story`` into ``Site`` calls and judges the expectations.
 
-Times (``at``, ``horizon``, ``after``, ``before``, ``duration``) are written, in docs/stories.md's words:
-
-- a number of seconds: ``3600``, ``90.5``;
-- units: ``"2d 3h"``, ``"90m"``, ``"1.5h"``, ``"30s"``, ``"1w"`` (w, d, h, m, s; summed, any order);
-- an ISO 8601 duration: ``"P2DT3H"``, ``"PT90M"``, ``"P1W"``;
-- a clock on a simulated day: ``"day 2 09:30"`` (= 2 d 9 h 30 min; days start at 0 and midnight is
-  a multiple of 86 400 s, which matters for debt recovery and the alternating windows);
-- for a timeline step only, relative to the step before it: ``"+10m"``.
-
-Every time is an offset from the start of the emulation (t = 0), never a wall-clock date.
+Times (``at``, ``horizon``, ``after``, ``before``, ``duration``) are written in the story time syntax of
+``premises.times`` (seconds, ``"2d 3h"``, ``"PT90M"``, ``"day 2 09:30"``; ``"+10m"`` for a timeline step's
+``at``): always an offset from the start of the emulation (t = 0), never a wall-clock date. The
+``premises`` mapping is ``premises.config.PremisesSettings``, where each setting is declared once.
 
 Expectations come in three shapes (each list item is exactly one):
 
@@ -34,9 +28,6 @@ expectation that passes vacuously.
 
 from __future__ import annotations
 
-import dataclasses
-import datetime
-import math
 import re
 from typing import Annotated, Any, Literal
 
@@ -55,8 +46,9 @@ from pydantic import (
 )
 
 from smetslab.errors import InputError
-from smetslab.policy import options as policy_options
-from smetslab.premises.config import SiteConfig
+from smetslab.premises.config import Options, PremisesSettings, Seed
+from smetslab.premises.times import DAY_S, TIME_SYNTAX, StepTime, Time, TimeSpec, format_time, parse_time
+from smetslab.validation import one_line
 
 __all__ = [
     "TimeSpec",
@@ -75,205 +67,24 @@ __all__ = [
     "COMPARISONS",
     "validate_story",
     "story_error",
+    "DAY_S",
+    "TIME_SYNTAX",
 ]
-
-DAY_S = 86_400.0
-
-# --------------------------------------------------------------------------------------------------
-# Time syntax
-# --------------------------------------------------------------------------------------------------
-
-_UNIT_S = {"w": 7 * DAY_S, "d": DAY_S, "h": 3600.0, "m": 60.0, "s": 1.0}
-_NUMBER = r"\d+(?:\.\d+)?"
-_UNITS_RE = re.compile(rf"\s*(?:({_NUMBER})\s*([wdhms]))\s*", re.IGNORECASE)
-_ISO_RE = re.compile(
-    rf"P(?:({_NUMBER})W)?(?:({_NUMBER})D)?(?:T(?:({_NUMBER})H)?(?:({_NUMBER})M)?(?:({_NUMBER})S)?)?",
-    re.IGNORECASE)
-_DAY_RE = re.compile(r"day\s+(\d+)(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}(?:\.\d+)?))?)?", re.IGNORECASE)
-
-TIME_SYNTAX = ("seconds (e.g. 3600), units (e.g. '2d 3h', '90m', '1.5h'), an ISO 8601 duration "
-               "(e.g. 'P2DT3H', 'PT90M') or a day and clock (e.g. 'day 2 09:30')")
-
-
-class TimeSpec(BaseModel):
-    """A time as written in a story: ``seconds`` from t = 0, or after the previous step when ``relative``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    seconds: float
-    relative: bool = False
-    text: str = ""
-
-
-def _units(text: str) -> float | None:
-    pos, total, seen = 0, 0.0, False
-    while pos < len(text):
-        m = _UNITS_RE.match(text, pos)
-        if m is None or m.end() == pos:
-            return None
-        total += float(m.group(1)) * _UNIT_S[m.group(2).lower()]
-        pos, seen = m.end(), True
-    return total if seen else None
-
-
-def _iso(text: str) -> float | None:
-    m = _ISO_RE.fullmatch(text)
-    if m is None or not any(m.groups()) or text.upper().endswith("T"):
-        return None
-    w, d, h, mi, s = (float(g) if g else 0.0 for g in m.groups())
-    return w * 7 * DAY_S + d * DAY_S + h * 3600 + mi * 60 + s
-
-
-def _day_clock(text: str) -> float | None:
-    m = _DAY_RE.fullmatch(text)
-    if m is None:
-        return None
-    day = int(m.group(1))
-    hh, mm, ss = int(m.group(2) or 0), int(m.group(3) or 0), float(m.group(4) or 0)
-    if hh > 23 or mm > 59 or ss >= 60:
-        return None
-    return day * DAY_S + hh * 3600 + mm * 60 + ss
-
-
-def parse_time(value: object, *, allow_relative: bool = False) -> TimeSpec:
-    """Parse one story time. Raises ValueError saying what is allowed (pydantic adds the field path)."""
-    if isinstance(value, TimeSpec):
-        return value
-    if isinstance(value, bool) or value is None:
-        raise ValueError(f"expected a time: {TIME_SYNTAX}")
-    if isinstance(value, int | float):
-        if not math.isfinite(value) or value < 0:
-            raise ValueError(f"must be a finite number of seconds >= 0; or {TIME_SYNTAX}")
-        return TimeSpec(seconds=float(value), text=str(value))
-    if not isinstance(value, str):
-        raise ValueError(f"expected a time: {TIME_SYNTAX}")
-    text = value.strip()
-    relative = text.startswith("+")
-    if relative and not allow_relative:
-        raise ValueError(f"a relative time ('+...') is allowed only for a timeline step's 'at'; use {TIME_SYNTAX}")
-    body = text[1:].strip() if relative else text
-    seconds: float | None
-    try:
-        seconds = float(body)
-    except ValueError:
-        seconds = None
-    if seconds is None or not math.isfinite(seconds) or seconds < 0:
-        seconds = _units(body)
-    if seconds is None:
-        seconds = _iso(body)
-    if seconds is None:
-        seconds = _day_clock(body)
-    if seconds is None:
-        extra = "; or '+<time>' after the previous step" if allow_relative else ""
-        raise ValueError(f"not a time; expected {TIME_SYNTAX}{extra}")
-    return TimeSpec(seconds=seconds, relative=relative, text=text)
-
-
-def format_time(seconds: float) -> str:
-    """``d3 09:30:00`` for 3 d 9 h 30 min (the day number, then the clock on that simulated day)."""
-    if math.isinf(seconds):
-        return "never"
-    day, rest = divmod(seconds, DAY_S)
-    h, rest = divmod(rest, 3600)
-    m, s = divmod(rest, 60)
-    frac = f"{s:06.3f}" if s != int(s) else f"{int(s):02d}"
-    return f"d{int(day)} {int(h):02d}:{int(m):02d}:{frac}"
-
-
-def _abs_time(value: object) -> TimeSpec:
-    return parse_time(value)
-
-
-def _step_time(value: object) -> TimeSpec:
-    return parse_time(value, allow_relative=True)
-
-
-Time = Annotated[TimeSpec, BeforeValidator(_abs_time)]
-StepTime = Annotated[TimeSpec, BeforeValidator(_step_time)]
-
-
-# --------------------------------------------------------------------------------------------------
-# Premises (fills SiteConfig)
-# --------------------------------------------------------------------------------------------------
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _seconds(value: object) -> float:
-    return parse_time(value).seconds
+# --------------------------------------------------------------------------------------------------
+# Premises: the one declaration is premises.config.PremisesSettings
+# --------------------------------------------------------------------------------------------------
 
 
-Seconds = Annotated[float, BeforeValidator(_seconds)]
-"""A duration field of SiteConfig (``*_s``): seconds, or any story time form ("30m", "PT1H")."""
-
-Pence = StrictInt
-NonNegativePence = Annotated[StrictInt, Field(ge=0)]
-
-
-_DEFAULT: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(SiteConfig)
-                           if f.default is not dataclasses.MISSING}
-"""``SiteConfig``'s defaults: a story's premises fields take them from there, never a copy."""
-
-
-class Premises(_Model):
-    """The premises as ``SiteConfig`` wants it (seed and options come from the story's top level): the
-    types and bounds a story's YAML is checked against. The defaults are not restated: each is
-    ``SiteConfig``'s (``premises.config``, the one declaration), read from it here; only the fields a story
-    writes are passed on."""
-
-    # the contract's fields
-    fuel: Literal["dual", "electricity", "gas"] = _DEFAULT["fuel"]
-    initial_credit_pence: Pence = _DEFAULT["initial_credit_pence"]
-    daily_spend_pence: NonNegativePence = _DEFAULT["daily_spend_pence"]
-    meter_keypad_reachable: StrictBool = _DEFAULT["meter_keypad_reachable"]
-    broadband: StrictBool = _DEFAULT["broadband"]
-    phone: StrictBool = _DEFAULT["phone"]
-    consumer_tops_up_below_pence: Pence | None = _DEFAULT["consumer_tops_up_below_pence"]
-    device_log_capacity: Annotated[StrictInt, Field(ge=4)] = _DEFAULT["device_log_capacity"]
-    # the Site's further fields (docs/emulator.md)
-    top_up_pence: NonNegativePence = _DEFAULT["top_up_pence"]
-    hub_reachable: StrictBool | None = _DEFAULT["hub_reachable"]
-    smartphone: StrictBool = _DEFAULT["smartphone"]
-    wifi_ppmid: StrictBool = _DEFAULT["wifi_ppmid"]
-    new_hub: StrictBool = _DEFAULT["new_hub"]
-    new_meters: StrictBool = _DEFAULT["new_meters"]
-    firmware_ok: StrictBool = _DEFAULT["firmware_ok"]
-    mesh_neighbour: Literal["none", "same_supplier", "other_supplier"] = _DEFAULT["mesh_neighbour"]
-    mesh_broker_days: Annotated[float, Field(gt=0)] = _DEFAULT["mesh_broker_days"]
-    replay_rule: Literal["strictly_greater", "unseen", "off"] = _DEFAULT["replay_rule"]
-    emergency_credit_pence: NonNegativePence = _DEFAULT["emergency_credit_pence"]
-    debt_pence: NonNegativePence = _DEFAULT["debt_pence"]
-    debt_recovery_per_day_pence: NonNegativePence = _DEFAULT["debt_recovery_per_day_pence"]
-    gsme_wake_interval_s: Annotated[Seconds, Field(gt=0)] = _DEFAULT["gsme_wake_interval_s"]
-    tick_s: Annotated[Seconds, Field(gt=0)] = _DEFAULT["tick_s"]
-    display_interval_s: Annotated[Seconds, Field(gt=0)] = _DEFAULT["display_interval_s"]
-    join_timeout_min: Annotated[StrictInt, Field(ge=1, le=0xFFFF)] = _DEFAULT["join_timeout_min"]
-    join_delay_s: Annotated[Seconds, Field(gt=0)] = _DEFAULT["join_delay_s"]
-    cbke_s: Annotated[Seconds, Field(gt=0)] = _DEFAULT["cbke_s"]
-    join_retry_s: Annotated[Seconds, Field(gt=0)] = _DEFAULT["join_retry_s"]
-    max_join_retries: Annotated[StrictInt, Field(ge=0)] = _DEFAULT["max_join_retries"]
-    pending_s: Annotated[Seconds, Field(gt=0)] = _DEFAULT["pending_s"]
-    engineer_after_no_route_days: Annotated[float, Field(ge=0)] | None = _DEFAULT["engineer_after_no_route_days"]
-    wan_latency_s: Seconds = _DEFAULT["wan_latency_s"]
-    epoch: str = _DEFAULT["epoch"]
-    hht_window_s: Annotated[Seconds, Field(gt=0)] = _DEFAULT["hht_window_s"]
-    hub_button_window_s: Annotated[Seconds, Field(gt=0)] = _DEFAULT["hub_button_window_s"]
-    alternating_windows_per_day: Annotated[StrictInt, Field(ge=1, le=144)] = _DEFAULT["alternating_windows_per_day"]
-    alternating_window_s: Annotated[Seconds, Field(gt=0)] = _DEFAULT["alternating_window_s"]
-
-    @field_validator("epoch")
-    @classmethod
-    def _iso_with_offset(cls, v: str) -> str:
-        # t = 0 as a date, only for the time stamps inside GBCS responses
-        try:
-            when = datetime.datetime.fromisoformat(v)
-        except ValueError:
-            raise ValueError("expected an ISO 8601 date-time with a UTC offset, e.g. 2025-01-01T00:00:00+00:00") from None
-        if when.tzinfo is None:
-            raise ValueError("needs a UTC offset, e.g. 2025-01-01T00:00:00+00:00")
-        return v
+class Premises(PremisesSettings):
+    """A story's ``premises`` mapping: ``PremisesSettings`` (``premises.config``, where every field's type,
+    bound, default and description is declared once); seed and options come from the story's top level.
+    Only the fields a story writes are passed on to ``SiteConfig``."""
 
     def fuels(self) -> frozenset[str]:
         return frozenset({"electricity", "gas"}) if self.fuel == "dual" else frozenset({self.fuel})
@@ -588,21 +399,12 @@ class Story(_Model):
 
     name: str = ""
     description: str = ""
-    seed: StrictInt = 0
-    options: str = "baseline"
+    seed: Seed
+    options: Options
     horizon: Time
     premises: Premises = Field(default_factory=lambda: Premises())
     timeline: list[Step] = Field(min_length=1)
     expect: list[Expectation] = Field(default_factory=list)
-
-    @field_validator("options")
-    @classmethod
-    def _known_option(cls, v: str) -> str:
-        try:
-            return policy_options.combine(v).option
-        except InputError as exc:
-            # drop the "option 'x': " prefix, the path is added by the error formatter
-            raise ValueError(str(exc).split(": ", 1)[-1]) from None
 
     @field_validator("horizon")
     @classmethod
@@ -678,31 +480,6 @@ class Story(_Model):
 # Loading, with one-line errors
 # --------------------------------------------------------------------------------------------------
 
-_TAGS_AFTER_INDEX = {"timeline": frozenset(STEP_KINDS), "expect": frozenset(_EXPECT_KINDS)}
-
-
-def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
-    """Drop pydantic's union-tag and validator-name parts so the path reads as the YAML does."""
-    out: list[int | str] = []
-    for i, part in enumerate(loc):
-        if isinstance(part, str) and (part.startswith("function-") or part.startswith("tagged-union")):
-            continue
-        # ('timeline', 3, 'utrn_issued', 'value_pence'): the third part is the union tag
-        if (i >= 2 and isinstance(loc[i - 1], int) and isinstance(loc[i - 2], str)
-                and part in _TAGS_AFTER_INDEX.get(str(loc[i - 2]), frozenset())
-                and (len(out) < 1 or out[-1] == loc[i - 1])):
-            continue
-        out.append(part)
-    return tuple(out)
-
-
-def _loc_text(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
 def _allowed_fields(data: Any, loc: tuple[int | str, ...]) -> list[str] | None:
     """The field names allowed where an unknown one was found (walks the models along ``loc``)."""
     cls: Any = Story
@@ -733,39 +510,11 @@ _EXPECT_UNION = object()
 
 
 def story_error(exc: ValidationError, where: str, data: Any = None) -> InputError:
-    """One line naming the field path, the value and what is allowed, for the first problem found."""
-    # an unknown field first: a misspelt key also shows up as the "missing" real one
-    errs = sorted(exc.errors(include_url=False), key=lambda x: x["type"] != "extra_forbidden")
-    e = errs[0]
-    loc = _clean_loc(tuple(e["loc"]))
-    path = _loc_text(loc)
-    kind = e["type"]
-    more = f" (and {len(errs) - 1} more problem{'s' if len(errs) > 2 else ''})" if len(errs) > 1 else ""
-    if kind == "extra_forbidden":
-        allowed = _allowed_fields(data, loc)
-        allowed_txt = f"; allowed: {', '.join(allowed)}" if allowed else ""
-        return InputError(f"story {where}: unknown field {path!r}{allowed_txt}{more}")
-    if kind == "missing":
-        return InputError(f"story {where}: missing field {path!r} (required){more}")
-    msg = str(e["msg"])
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if msg.startswith(prefix):
-            msg = msg[len(prefix):]
-    if kind == "step_kind" and isinstance(e.get("input"), dict):
-        if "do" not in e["input"]:
-            return InputError(f"story {where}: missing field '{path}.do' (required); allowed: "
-                              f"{', '.join(STEP_KINDS)}{more}")
-        return InputError(f"story {where}: {path}.do = {e['input']['do']!r}: {msg}{more}")
-    msg = msg[:1].lower() + msg[1:]
-    if kind.endswith("_type") or kind in ("bool_parsing", "int_parsing", "float_parsing"):
-        msg = f"wrong type ({type(e['input']).__name__}); {msg}"
-    if kind == "literal_error":
-        msg = msg.replace("input should be", "allowed:")
-    value = e.get("input")
-    if loc == () or msg.startswith("timeline[") or msg.startswith(path + " "):
-        return InputError(f"story {where}: {msg}{more}")  # a cross-field check already names the field
-    shown = "" if isinstance(value, dict | list) else f" = {value!r}"
-    return InputError(f"story {where}: {path}{shown}: {msg}{more}")
+    """One line naming the field path, the value and what is allowed, for the first problem found
+    (``smetslab.validation.one_line`` with the story's unions and allowed fields)."""
+    return one_line(exc, "story", where, allowed_fields=lambda loc: _allowed_fields(data, loc),
+                    union_tags={"timeline": STEP_KINDS, "expect": _EXPECT_KINDS},
+                    discriminators={"step_kind": ("do", STEP_KINDS)}, literal_intro="allowed:")
 
 
 def validate_story(data: Any, where: str = "<data>") -> Story:
