@@ -103,10 +103,10 @@ def compare(p: ModelParams, s: Situation, option: str, seed: int = 0) -> Compare
 
 INSTALL_PAIRING_H = (900.0 + 120.0) / 3600.0
 """At a no-WAN install the emulated installer commissions the meters first and the consumer starts pairing the
-PPMID 15 minutes later (Site._install); the fleet model pairs at the install instant. +2 min for the joins."""
+PPMID 15 minutes later (Timeline.install); the fleet model pairs at the install instant. +2 min for the joins."""
 
 LOCAL_PAIRING_H = 120.0 / 3600.0
-"""A later local pairing: 60 s after a power cycle before the PPMID tries (Site._joiner_step), 1 s into an
+"""A later local pairing: 60 s after a power cycle before the PPMID tries (Pairing.joiner_step), 1 s into an
 alternating window, 10 s join delay and 5 s key establishment; 2 minutes bounds them."""
 
 ENGINEER_H = TICK_H + 0.25

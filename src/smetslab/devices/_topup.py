@@ -33,8 +33,9 @@ A rejection is a value (``Verdict``), never an exception: the meter carries on a
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
+from smetslab.devices._evolve import evolve
 from smetslab.devices._rules import CountedFailure, TopUpAcceptance
 from smetslab.devices.han import Alert, TopUpRoute
 from smetslab.errors import AuthenticationError, InputError
@@ -165,7 +166,7 @@ def _reject(acc: AcceptanceState, rules: TopUpAcceptance, reason: Rejection, rou
         after = register_failure(acc.lockout, now, rules.lockout)
         if after.locked_until_s != acc.lockout.locked_until_s:
             alerts.append(Alert.UTRN_MANUAL_ENTRY_SUSPENDED)
-        acc = replace(acc, lockout=after)
+        acc = evolve(acc, lockout=after)
     zcl = _ZCL.get(reason, ZCLTopUpResult.REJECTED_INVALID)
     return acc, Verdict(False, reason, counter, value_pence, tuple(alerts), zcl)
 
@@ -218,5 +219,5 @@ def check_utrn(acc: AcceptanceState, rules: TopUpAcceptance, keystore: Keystore,
         return _reject(acc, rules, _REJECTION[refusal], route, now, full, value)
 
     highest = full if acc.highest_counter is None else max(acc.highest_counter, full)
-    acc = replace(acc, counter_cache=cache_after_accept(cache, full, rules.cache), highest_counter=highest)
+    acc = evolve(acc, counter_cache=cache_after_accept(cache, full, rules.cache), highest_counter=highest)
     return acc, Verdict(True, None, full, value, (), ZCLTopUpResult.ACCEPTED)

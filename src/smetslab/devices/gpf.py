@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from smetslab.devices._evolve import evolve
@@ -154,20 +154,20 @@ def _forward(state: GPFState, value: ForwardToGSME, now: float) -> _Result:
     if len(state.queue) >= state.capacity:
         return state, [FrameDropped(name, "QUEUE_FULL")]
     queue = (*state.queue, value.frame)
-    return replace(state, queue=queue), [FrameQueued(name, len(queue))]
+    return evolve(state, queue=queue), [FrameQueued(name, len(queue))]
 
 
 def _woke(state: GPFState, value: GSMEWoke, now: float) -> _Result:
     if not state.queue:
         return state, []  # nothing waiting: the poll is not worth a log line
     out = [QueueHandedOver(len(state.queue)), *(HANFrameOut(state.gsme, f) for f in state.queue)]
-    return replace(state, queue=(), forwarded=state.forwarded + len(state.queue)), out
+    return evolve(state, queue=(), forwarded=state.forwarded + len(state.queue)), out
 
 
 def _power_off(state: GPFState, value: HubPoweredOff, now: float) -> _Result:
     if not state.queue:
         return state, []
-    return replace(state, queue=()), [FramesLost(len(state.queue), "HUB_POWER_LOST")]
+    return evolve(state, queue=()), [FramesLost(len(state.queue), "HUB_POWER_LOST")]
 
 
 _Handler = Callable[[GPFState, Any, float], _Result]

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
+from smetslab.devices._evolve import evolve
 from smetslab.devices.han import GBCSFrame, GBCSOut, HANFrameOut, HANJoined, Via, envelope_of, gbcs_frame
 from smetslab.errors import CodecError
 from smetslab.units import EUI64, SimTime
@@ -142,20 +143,20 @@ _Result = tuple[HHTState, list[Any]]
 
 
 def _start(state: HHTState, value: StartLocalJoin, now: float) -> _Result:
-    return replace(state, status=HHTStatus.JOINING), [
+    return evolve(state, status=HHTStatus.JOINING), [
         LocalJoinRequested(state.eui, state.install_code, state.cbke_certificate_valid)]
 
 
 def _joined(state: HHTState, value: HANJoined, now: float) -> _Result:
-    return replace(state, status=HHTStatus.JOINED), [HHTJoined(state.eui)]
+    return evolve(state, status=HHTStatus.JOINED), [HHTJoined(state.eui)]
 
 
 def _failed(state: HHTState, value: LocalJoinFailed, now: float) -> _Result:
-    return replace(state, status=HHTStatus.IDLE), [HHTJoinFailed(value.reason)]
+    return evolve(state, status=HHTStatus.IDLE), [HHTJoinFailed(value.reason)]
 
 
 def _load(state: HHTState, value: LoadCommands, now: float) -> _Result:
-    return replace(state, held=state.held + tuple(value.commands)), [CommandsLoaded(len(value.commands))]
+    return evolve(state, held=state.held + tuple(value.commands)), [CommandsLoaded(len(value.commands))]
 
 
 def _deliver(state: HHTState, value: DeliverCommands, now: float) -> _Result:
@@ -163,7 +164,7 @@ def _deliver(state: HHTState, value: DeliverCommands, now: float) -> _Result:
     for to, wire in state.held:
         frame = gbcs_frame(wire, Via.LOCAL)
         events += [CommandDelivered(to, frame.message, frame.counter), HANFrameOut(to, frame)]
-    return replace(state, held=(), delivered=state.delivered + len(state.held)), events
+    return evolve(state, held=(), delivered=state.delivered + len(state.held)), events
 
 
 def _reply(state: HHTState, value: GBCSFrame, now: float) -> _Result:
@@ -171,12 +172,12 @@ def _reply(state: HHTState, value: GBCSFrame, now: float) -> _Result:
         env = envelope_of(value.wire)
     except CodecError:
         return state, [InputIgnored("GBCSFrame", state.status)]
-    return replace(state, replies=state.replies + 1), [ReplyCollected(value.message, env.counter),
+    return evolve(state, replies=state.replies + 1), [ReplyCollected(value.message, env.counter),
                                                        GBCSOut(env.recipient, value)]
 
 
 def _leave(state: HHTState, value: Leave, now: float) -> _Result:
-    return replace(state, status=HHTStatus.LEFT, held=()), [HHTLeft()]
+    return evolve(state, status=HHTStatus.LEFT, held=()), [HHTLeft()]
 
 
 _Handler = Callable[[HHTState, Any, float], _Result]

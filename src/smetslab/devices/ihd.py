@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from smetslab.devices._evolve import evolve
@@ -76,7 +76,7 @@ _Result = tuple[IHDState, list[Any]]
 
 
 def _joined(state: IHDState, value: HANJoined, now: float) -> _Result:
-    return replace(state, status=IHDStatus.JOINED), [IHDJoined(state.eui)]
+    return evolve(state, status=IHDStatus.JOINED), [IHDJoined(state.eui)]
 
 
 def _report(state: IHDState, value: MeterReport, now: float) -> _Result:
@@ -85,7 +85,7 @@ def _report(state: IHDState, value: MeterReport, now: float) -> _Result:
 
 
 def _break(state: IHDState, value: Break, now: float) -> _Result:
-    return replace(state, status=IHDStatus.BROKEN), [IHDBroken()]
+    return evolve(state, status=IHDStatus.BROKEN), [IHDBroken()]
 
 
 _Handler = Callable[[IHDState, Any, float], _Result]

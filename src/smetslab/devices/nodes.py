@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from smetslab.devices import TopUpRoute
@@ -292,7 +292,7 @@ def _alert(node: MeterNode, code: int, now: float) -> tuple[MeterNode, GBCSOut]:
                                    else _zigbee_time(node.config.epoch, now))
     wire = M.DeviceAlert(originator=node.eui, recipient=node.config.supplier, counter=counter, alert_code=code,
                          timestamp=stamp).build(node.keystore, acb=node.config.acb)
-    return replace(node, alert_counter=counter), GBCSOut(node.config.supplier, gbcs_frame(wire, Via.WAN))
+    return evolve(node, alert_counter=counter), GBCSOut(node.config.supplier, gbcs_frame(wire, Via.WAN))
 
 
 def _reject(node: MeterNode, frame: GBCSFrame, reason: CommandRefusal, counter: int, now: float) -> _Result:
@@ -336,7 +336,7 @@ def _gbcs(node: MeterNode, frame: GBCSFrame, now: float) -> _Result:
     cfg = node.config
     if not counter_fresh(cfg.replay, node.seen, msg.originator, msg.counter, cfg.replay_depth):
         return _reject(node, frame, CommandRefusal.REPLAYED, msg.counter, now)
-    node = replace(node, seen=remember_counter(cfg.replay, node.seen, msg.originator, msg.counter,
+    node = evolve(node, seen=remember_counter(cfg.replay, node.seen, msg.originator, msg.counter,
                                                cfg.replay_depth))
     events: list[Any] = [CommandAccepted(frame.message, msg.originator, msg.counter, frame.via)]
     node, applied = _apply(node, msg, frame.via, now)
@@ -408,7 +408,7 @@ def _apply(node: MeterNode, msg: M.Message, via: Via, now: float) -> _Result:
             code = _UNJOIN_NOT_IN_LOG
         else:
             code = _UNJOIN_OK
-            node = replace(node, joined=tuple(p for p in node.joined if p.eui != msg.other_device))
+            node = evolve(node, joined=tuple(p for p in node.joined if p.eui != msg.other_device))
             out.append(PeerUnjoined(msg.other_device))
         out.append(_reply(node, msg, M.CS04ACResponse.replying_to(msg, code=code), via))
     elif isinstance(msg, M.CS07Command):
@@ -433,7 +433,7 @@ def _join(node: MeterNode, msg: M.CS03A1Command | M.CS03CCommand) -> tuple[Meter
 
 
 def _with_peer(node: MeterNode, peer: JoinedPeer) -> MeterNode:
-    return replace(node, joined=tuple(p for p in node.joined if p.eui != peer.eui) + (peer,))
+    return evolve(node, joined=tuple(p for p in node.joined if p.eui != peer.eui) + (peer,))
 
 
 def _local_pairing(node: MeterNode, value: LocalPairing, now: float) -> _Result:
@@ -573,7 +573,7 @@ def hub_receive(port: HubPort, wire: bytes, keystore: Keystore, *, device_types:
         return port, HubVerdict(msg, None, CommandRefusal.NOT_AUTHORISED, label)
     if not counter_fresh(port.replay, port.seen, msg.originator, msg.counter, port.replay_depth):
         return port, HubVerdict(msg, None, CommandRefusal.REPLAYED, label)
-    port = replace(port, seen=remember_counter(port.replay, port.seen, msg.originator, msg.counter,
+    port = evolve(port, seen=remember_counter(port.replay, port.seen, msg.originator, msg.counter,
                                                port.replay_depth))
     chf_input: Any
     if isinstance(msg, M.CCS01Command):
@@ -620,4 +620,4 @@ def cs14_alert(port: HubPort, event: chf_machine.DeviceLogChanged, chf: chf_mach
     stamp = _dlms_time(port.epoch, now)
     wire = M.CS14Alert(originator=port.hub, recipient=port.acb, counter=counter, timestamp=stamp,
                        device_log=_backup(chf, event.entries, stamp)).build(keystore, acb=port.acb)
-    return replace(port, alert_counter=counter), wire
+    return evolve(port, alert_counter=counter), wire

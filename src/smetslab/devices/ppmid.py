@@ -40,7 +40,7 @@ from __future__ import annotations
 import datetime
 import enum
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from smetslab.devices._evolve import evolve
@@ -348,19 +348,19 @@ _ACCEPTED_ZCL = frozenset({0x00, 0x10, 0x11, 0x12})
 
 def _with_meter(state: PPMIDState, fuel: Fuel, meter: EUI64) -> PPMIDState:
     meters = tuple((f, e) for f, e in state.meters if f is not fuel) + ((fuel, meter),)
-    return replace(state, meters=meters, status=PPMIDStatus.PAIRED)
+    return evolve(state, meters=meters, status=PPMIDStatus.PAIRED)
 
 
 def _without_meter(state: PPMIDState, meter: EUI64) -> PPMIDState:
     meters = tuple((f, e) for f, e in state.meters if e != meter)
-    return replace(state, meters=meters, status=PPMIDStatus.PAIRED if meters else PPMIDStatus.JOINED)
+    return evolve(state, meters=meters, status=PPMIDStatus.PAIRED if meters else PPMIDStatus.JOINED)
 
 
 def _joined(state: PPMIDState, value: HANJoined, now: float) -> _Result:
     key = value.tc_link_key if value.tc_link_key is not None else state.tc_link_key
     if state.status is PPMIDStatus.UNJOINED:
-        return replace(state, status=PPMIDStatus.JOINED, tc_link_key=key), [JoinedHAN(state.config.eui)]
-    return replace(state, tc_link_key=key), []  # a re-join keeps pairings
+        return evolve(state, status=PPMIDStatus.JOINED, tc_link_key=key), [JoinedHAN(state.config.eui)]
+    return evolve(state, tc_link_key=key), []  # a re-join keeps pairings
 
 
 def _authorised(state: PPMIDState, msg: M.Message) -> bool:
@@ -388,7 +388,7 @@ def _join_command(state: PPMIDState, frame: GBCSFrame, now: float) -> _Result:
         return state, [CommandRefused(frame.message, CommandRefusal.NOT_AUTHORISED)]
     if not counter_fresh(cfg.replay, state.seen, msg.originator, msg.counter):
         return state, [CommandRefused(frame.message, CommandRefusal.REPLAYED)]
-    state = replace(state, seen=remember_counter(cfg.replay, state.seen, msg.originator, msg.counter))
+    state = evolve(state, seen=remember_counter(cfg.replay, state.seen, msg.originator, msg.counter))
     events: list[PPMIDEvent] = []
     if isinstance(msg, M.CS04ACCommand):
         fuel = next((f for f, e in state.meters if e == msg.other_device), None)
@@ -428,7 +428,7 @@ def _meter_reply(state: PPMIDState, frame: GBCSFrame, now: float) -> _Result:
     if isinstance(msg, M.PCS01Response):
         shown = TopUpResultShown(Fuel.GAS, msg.result, msg.result in _ACCEPTED_ZCL,
                                  msg.top_up_value // M.GSME_MONEY_SCALE, msg.credit_remaining // M.GSME_MONEY_SCALE)
-        return replace(state, last_top_up=shown), [shown]
+        return evolve(state, last_top_up=shown), [shown]
     assert isinstance(msg, M.PCS02Response)
     return state, [EmergencyCreditResultShown(Fuel.GAS, msg.status == _ZCL_DEFAULT_SUCCESS)]
 
@@ -480,7 +480,7 @@ def _top_up(state: PPMIDState, value: KeypadTopUp, now: float) -> _Result:
     counter = state.counter + 1
     wire = M.PCS01Command(originator=state.config.eui, recipient=meter, counter=counter,
                           utrn=code).build(state.keystore, acb=state.config.acb)
-    return replace(state, counter=counter), [UTRNSent(value.fuel, "PCS01", code, counter),
+    return evolve(state, counter=counter), [UTRNSent(value.fuel, "PCS01", code, counter),
                                              HANFrameOut(meter, gbcs_frame(wire, Via.HAN))]
 
 
@@ -495,7 +495,7 @@ def _emergency_credit(state: PPMIDState, value: KeypadEmergencyCredit, now: floa
     issued = M.zigbee_time(state.config.epoch + datetime.timedelta(seconds=int(now)))
     wire = M.PCS02Command(originator=state.config.eui, recipient=meter, counter=counter,
                           issue_date_time=issued).build(state.keystore, acb=state.config.acb)
-    return replace(state, counter=counter), [EmergencyCreditRequested(value.fuel, "PCS02"),
+    return evolve(state, counter=counter), [EmergencyCreditRequested(value.fuel, "PCS02"),
                                              HANFrameOut(meter, gbcs_frame(wire, Via.HAN))]
 
 
@@ -516,7 +516,7 @@ def _report(state: PPMIDState, value: MeterReport, now: float) -> _Result:
 def _zse_top_up_response(state: PPMIDState, value: ZSETopUpResponse, now: float) -> _Result:
     shown = TopUpResultShown(value.fuel, value.result, value.result in _ACCEPTED_ZCL, value.value_pence,
                              value.credit_pence)
-    return replace(state, last_top_up=shown), [shown]
+    return evolve(state, last_top_up=shown), [shown]
 
 
 def _zse_ec_response(state: PPMIDState, value: ZSEEmergencyCreditResponse, now: float) -> _Result:
@@ -540,7 +540,7 @@ def _relay(state: PPMIDState, value: RelayCommand, now: float) -> _Result:
     if env.recipient not in [e for _, e in state.meters]:
         return state, [RelayRefused(PPMIDRefusal.NOT_A_PAIRED_METER, frame.message)]
     # Passed on unchanged: the PPMID holds no key that could check a command MAC'd for the meter.
-    return replace(state, relayed=state.relayed + 1), [CommandRelayed(env.recipient, frame.message, env.counter),
+    return evolve(state, relayed=state.relayed + 1), [CommandRelayed(env.recipient, frame.message, env.counter),
                                                        HANFrameOut(env.recipient, frame)]
 
 
@@ -549,7 +549,7 @@ def _relay_not_paired(state: PPMIDState, value: RelayCommand, now: float) -> _Re
 
 
 def _break(state: PPMIDState, value: Break, now: float) -> _Result:
-    return replace(state, status=PPMIDStatus.BROKEN), [PPMIDBroken()]
+    return evolve(state, status=PPMIDStatus.BROKEN), [PPMIDBroken()]
 
 
 _Handler = Callable[[PPMIDState, Any, float], _Result]

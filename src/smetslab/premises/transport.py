@@ -23,7 +23,7 @@ from smetslab.devices import chf as C
 from smetslab.devices import gpf as G
 from smetslab.devices import nodes
 from smetslab.devices import ppmid as P
-from smetslab.devices.han import DeviceType, GBCSFrame, Via, gbcs_frame
+from smetslab.devices.han import DeviceType, GBCSFrame, Via, envelope_of, gbcs_frame
 from smetslab.errors import CodecError
 from smetslab.gbcs import messages as M
 from smetslab.gbcs.keystore import Keystore
@@ -91,7 +91,7 @@ class Transport:
     def dcc_in(self, frame: GBCSFrame) -> None:
         """A frame reaches the DCC (over the WAN, or carried back by the installer's HHT)."""
         try:
-            recipient = M.envelope(frame.wire).recipient
+            recipient = envelope_of(frame.wire).recipient
         except CodecError:  # a malformed upstream frame is dropped by the DCC
             return
         if recipient == self.roster.acb:
@@ -161,7 +161,7 @@ class Transport:
         self.book.captured_relayed.append(wire)
         del self.book.captured_relayed[:-16]
         try:
-            target = self.engine.device_named(M.envelope(wire).recipient)
+            target = self.engine.device_named(envelope_of(wire).recipient)
         except CodecError:
             target = None
         if target is not None:
