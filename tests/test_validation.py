@@ -77,7 +77,14 @@ def test_an_unknown_field_comes_first_with_the_allowed_names_and_a_count_of_the_
     # a misspelt "name" is both unknown ('nme') and missing ('name'): the unknown one is the useful one
     line = _line({"nme": "x"}, allowed_fields=lambda loc: ["name", "count", "steps", "tags"] if loc == ("nme",)
                  else None)
-    assert line == "plan 'p.yaml': unknown field 'nme'; allowed: name, count, steps, tags (and 1 more problem)"
+    assert line == ("plan 'p.yaml': unknown field 'nme'; allowed: name, count, steps, tags; did you mean 'name'? "
+                    "(and 1 more problem)")
+
+
+def test_an_unknown_field_like_no_allowed_one_gets_no_guess() -> None:
+    line = _line({"zzzz": "x", "name": "n"}, allowed_fields=lambda loc: ["name", "count", "steps", "tags"])
+    assert line.startswith("plan 'p.yaml': unknown field 'zzzz'; allowed: name, count, steps, tags")
+    assert "did you mean" not in line
 
 
 def test_a_missing_field() -> None:

@@ -2,8 +2,8 @@
 naming the field path as the file writes it (``timeline[3].at``, ``incidents.wan_lost_per_year.value``), the
 value and what is allowed.
 
-Stories (``premises.story``), scenarios (``fleet.scenario``) and a premises' settings (``premises.config``)
-all use ``one_line``; what differs between them is data, passed in: which field names are allowed where an
+Stories (``premises.story``), scenarios (``fleet.scenario``), a premises' settings (``premises.config``) and
+the risk catalogue (``risk.catalogue``) all use ``one_line``; what differs between them is data, passed in: which field names are allowed where an
 unknown one was found (``allowed_fields``), which union tags pydantic puts in a path after a list index
 (``union_tags``) and which custom discriminator errors mean "the tag field is missing or unknown"
 (``discriminators``). A bottom-layer module (beside ``errors``): it knows no domain.
@@ -11,6 +11,7 @@ unknown one was found (``allowed_fields``), which union tags pydantic puts in a 
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
@@ -63,7 +64,8 @@ def one_line(exc: ValidationError, what: str, where: str = "", *,
              allowed_fields: Callable[[Loc], Sequence[str] | None] | None = None,
              union_tags: Mapping[str, Collection[str]] | None = None,
              discriminators: Mapping[str, tuple[str, Sequence[str]]] | None = None,
-             literal_intro: str | None = None) -> InputError:
+             literal_intro: str | None = None,
+             path_text: Callable[[Loc], str] | None = None) -> InputError:
     """One line for the first problem of ``exc`` (an unknown field first: a misspelt key also shows up as
     the "missing" real one), prefixed ``"{what} {where}: "`` (either may be empty) and counting the rest.
 
@@ -71,11 +73,12 @@ def one_line(exc: ValidationError, what: str, where: str = "", *,
     ``union_tags``: list field -> the tags pydantic inserts after an index into it (dropped from the path).
     ``discriminators``: custom discriminator error type -> (the tag field, its allowed values).
     ``literal_intro``: the words that replace pydantic's "input should be" before a list of allowed values
-    (stories say "allowed:"; None keeps pydantic's)."""
+    (stories say "allowed:"; None keeps pydantic's).
+    ``path_text(loc)``: how a path is written (default ``loc_text``; the risk catalogue adds threat ids)."""
     errs = sorted(exc.errors(include_url=False), key=lambda x: x["type"] != "extra_forbidden")
     e = errs[0]
     loc = _clean(tuple(e["loc"]), union_tags or {})
-    path = loc_text(loc)
+    path = (path_text or loc_text)(loc)
     kind = e["type"]
     head = " ".join(x for x in (what, where) if x)
     head = f"{head}: " if head else ""
@@ -83,7 +86,9 @@ def one_line(exc: ValidationError, what: str, where: str = "", *,
     if kind == "extra_forbidden":
         allowed = allowed_fields(loc) if allowed_fields is not None else None
         allowed_txt = f"; allowed: {', '.join(allowed)}" if allowed else ""
-        return InputError(f"{head}unknown field {path!r}{allowed_txt}{more}")
+        near = difflib.get_close_matches(str(loc[-1]), allowed, n=1) if allowed and loc else []
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        return InputError(f"{head}unknown field {path!r}{allowed_txt}{hint}{more}")
     if kind == "missing":
         return InputError(f"{head}missing field {path!r} (required){more}")
     msg = str(e["msg"])

@@ -78,3 +78,12 @@ def test_a_user_file_overrides_a_threat_by_id_and_adds_new_ones():
 def test_an_override_with_an_unknown_top_level_key_is_refused():
     with pytest.raises(InputError, match="unknown field 'threat'; allowed: version, controls, methods, threats"):
         load_catalogue({"threat": []}, "'ours.yaml'")
+
+
+def test_an_unknown_threat_field_lists_the_fields_a_threat_has_and_guesses_a_misspelling():
+    # the one formatter (smetslab.validation) serves the catalogue too: allowed names and a near one
+    def m(d):
+        d["threats"][0]["titel"] = "x"
+    msg = _bad(m)
+    assert "unknown field 'threats[0](HJW-01).titel'; allowed: id, title, asset, stride, cia, attacker" in msg
+    assert msg.endswith("did you mean 'title'?")

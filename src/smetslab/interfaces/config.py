@@ -1,7 +1,9 @@
 """Scenario and story files: YAML -> validated ``Scenario`` / ``Story``, with one-line errors naming what
-to fix. One YAML reader (``read_yaml``) and one file/YAML error formatter serve both; a field's problem is
-worded by the one validation formatter (``smetslab.validation.one_line``) that ``validate_story`` and
-``validate_scenario`` (and ``SiteConfig``) share.
+to fix. Every YAML the shell reads goes through here: ``read_yaml`` (a file: its file errors, then
+``parse_yaml``) and ``parse_yaml`` (text, e.g. a request body: the one YAML error line) serve stories,
+scenarios, the risk register (``--register``) and the workbench alike; a field's problem is worded by the
+one validation formatter (``smetslab.validation.one_line``) that ``validate_story``, ``validate_scenario``,
+``SiteConfig`` and the risk catalogue share.
 
 A scenario file may start with ``extends: NAME_OR_PATH`` (a built-in scenario name such as
 ``gb-default``, or a path relative to the file): the named scenario is loaded first and this file's
@@ -20,7 +22,7 @@ from smetslab.errors import InputError
 from smetslab.fleet.scenario import Scenario, recentre_sweep, validate_scenario
 from smetslab.premises.story import Story, validate_story
 
-__all__ = ["load_scenario", "load_story", "read_yaml", "builtin_scenarios", "DEFAULT_SCENARIO",
+__all__ = ["load_scenario", "load_story", "read_yaml", "parse_yaml", "builtin_scenarios", "DEFAULT_SCENARIO",
            "read_scenario_data"]
 
 DEFAULT_SCENARIO = "gb-default"
@@ -51,8 +53,8 @@ def _resolve(ref: str, relative_to: Path | None) -> Path:
 
 
 def read_yaml(path: Path, what: str = "scenario") -> Any:
-    """The parsed YAML of a ``what`` file ("scenario", "story"). InputError, one line naming the file: missing,
-    a directory, not UTF-8, unreadable, or not valid YAML (with the line and column)."""
+    """The parsed YAML of a ``what`` file ("scenario", "story", "--register"). InputError, one line naming the
+    file: missing, a directory, not UTF-8, unreadable, or not valid YAML (with the line and column)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -63,13 +65,20 @@ def read_yaml(path: Path, what: str = "scenario") -> Any:
         raise InputError(f"{what} {str(path)!r}: not a UTF-8 text file") from None
     except OSError as exc:
         raise InputError(f"{what} {str(path)!r}: cannot be read ({exc.strerror})") from None
+    return parse_yaml(text, what, repr(str(path)))
+
+
+def parse_yaml(text: str, what: str, where: str = "") -> Any:
+    """``text`` parsed as YAML (a file's, or a request body's). InputError ``"{what} {where}: not valid YAML at
+    line L, column C: problem"`` when it is not. Every YAML the shell reads goes through here."""
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"{what} {str(path)!r}: not valid YAML{where}: {problem}") from None
+        head = " ".join(x for x in (what, where) if x)
+        raise InputError(f"{head}: not valid YAML{at}: {problem}") from None
 
 
 def load_story(path: Path | str) -> Story:

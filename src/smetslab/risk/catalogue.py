@@ -21,6 +21,7 @@ from smetslab.errors import InputError
 from smetslab.fleet.metrics import METRICS
 from smetslab.policy.attackers import ATTACKER_CLASSES, CONTROLS
 from smetslab.policy.options import OPTIONS
+from smetslab.validation import one_line
 
 __all__ = ["Threat", "Catalogue", "ControlInfo", "load_catalogue", "builtin_catalogue_data", "STRIDE", "ASSETS",
            "validate_catalogue"]
@@ -227,21 +228,25 @@ def _loc_text(loc: tuple[int | str, ...], data: Any) -> str:
 
 
 def catalogue_error(exc: ValidationError, where: str, data: Any) -> InputError:
-    """One line: the field path (with the threat id), the value and what is allowed."""
-    errs = exc.errors(include_url=False)
-    e = errs[0]
-    loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and x.startswith("function-")))
-    path = _loc_text(loc, data)
-    more = f" (and {len(errs) - 1} more problem{'s' if len(errs) > 2 else ''})" if len(errs) > 1 else ""
-    kind = e["type"]
-    if kind == "extra_forbidden":
-        return InputError(f"risk catalogue {where}: unknown field {path!r}{more}")
-    if kind == "missing":
-        return InputError(f"risk catalogue {where}: missing field {path!r} (required){more}")
-    msg = str(e["msg"]).removeprefix("Value error, ")
-    value = e.get("input")
-    shown = "" if isinstance(value, dict | list) and kind not in ("list_type",) else f" = {value!r}"
-    return InputError(f"risk catalogue {where}: {path}{shown}: {msg[:1].lower() + msg[1:]}{more}")
+    """One line: the field path (with the threat id), the value and what is allowed (``validation.one_line``)."""
+    return one_line(exc, "risk catalogue", where, path_text=lambda loc: _loc_text(loc, data),
+                    allowed_fields=_allowed_fields)
+
+
+def _allowed_fields(loc: tuple[int | str, ...]) -> list[str] | None:
+    """The field names allowed beside an unknown one at ``loc`` (the models along the path)."""
+    cls: Any = Catalogue
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        fields = getattr(cls, "model_fields", None)
+        if fields is None or part not in fields:
+            return None
+        ann = fields[part].annotation
+        args = getattr(ann, "__args__", ())
+        cls = next((a for a in args if hasattr(a, "model_fields")), ann)  # list[Threat] -> Threat
+    fields = getattr(cls, "model_fields", None)
+    return list(fields) if fields is not None else None
 
 
 def validate_catalogue(data: Any, where: str = "<data>") -> Catalogue:

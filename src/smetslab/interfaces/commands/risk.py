@@ -15,7 +15,7 @@ from typing import Any
 import typer
 
 from smetslab.errors import InputError
-from smetslab.interfaces.commands._common import emit_json, err_console, read_text_file
+from smetslab.interfaces.commands._common import emit_json, err_console
 
 __all__ = ["register", "risk", "RISK_FILE", "load_register_file"]
 
@@ -30,16 +30,9 @@ def register(root: typer.Typer) -> None:
 
 def load_register_file(path: Path) -> Any:
     """The plain data of a user's catalogue YAML (``--register``); InputError (one line) if unreadable."""
-    import yaml
+    from smetslab.interfaces.config import read_yaml
 
-    text = read_text_file(path, "--register")
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise InputError(f"--register {str(path)!r}: {problem}{where}") from None
+    return read_yaml(path, "--register")
 
 
 def risk(

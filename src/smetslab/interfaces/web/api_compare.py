@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -95,11 +94,11 @@ def scenario(name: str) -> dict[str, Any]:
 @router.post("/scenarios/parse")
 def parse_scenario(body: ScenarioText) -> Any:
     """An uploaded scenario YAML as data (``extends`` of a built-in merged in), or 422 naming each field."""
-    from smetslab.interfaces.config import builtin_scenarios, read_scenario_data
+    from smetslab.interfaces.config import builtin_scenarios, parse_yaml, read_scenario_data
 
     try:
-        head = yaml.safe_load(body.yaml)
-    except yaml.YAMLError:
+        head = parse_yaml(body.yaml, "scenario")
+    except InputError:
         head = None  # read_scenario_data below reports where
     parent = head.get("extends") if isinstance(head, dict) else None
     if parent is not None and parent not in builtin_scenarios():
@@ -329,6 +328,7 @@ def download(run_id: str, name: str, request: Request) -> FileResponse | HTMLRes
 @router.get("/runs/{run_id}/scenario")
 def run_scenario(run_id: str, request: Request) -> dict[str, Any]:
     """The scenario a run was asked to compute (to load it back into the form)."""
+    from smetslab.interfaces.config import read_yaml
+
     _record(request, run_id)
-    text = (_runs(request).folder(run_id) / "scenario.yaml").read_text(encoding="utf-8")
-    return {"scenario": yaml.safe_load(text)}
+    return {"scenario": read_yaml(_runs(request).folder(run_id) / "scenario.yaml")}

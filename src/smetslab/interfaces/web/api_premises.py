@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -156,11 +155,13 @@ class StoryRequest(BaseModel):
 @router.get("/stories")
 def stories(request: Request) -> dict[str, Any]:
     """The example stories this server offers, with their descriptions."""
+    from smetslab.interfaces.config import read_yaml
+
     out = []
     for name, path in _premises(request).stories().items():
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
+            data = read_yaml(path, "story")
+        except InputError:
             continue
         if isinstance(data, dict):
             out.append({"name": name, "description": str(data.get("description", "")).strip(),
@@ -191,14 +192,11 @@ def run_premises(body: StoryRequest, request: Request) -> dict[str, Any]:
     """Run a story (YAML text or data) to its horizon: timeline, frames, counters and verdicts."""
     if (body.yaml is None) == (body.story is None):
         raise InputError("body: give exactly one of 'yaml' (a story file's text) or 'story' (its data)")
+    from smetslab.interfaces.config import parse_yaml
+
     data: Any = body.story
     if body.yaml is not None:
-        try:
-            data = yaml.safe_load(body.yaml)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-            raise InputError(f"yaml: not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+        data = parse_yaml(body.yaml, "yaml")
     return _premises(request).run(data)
 
 
