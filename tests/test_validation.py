@@ -138,3 +138,15 @@ def test_no_what_and_no_where_gives_a_bare_line() -> None:
         Plan.model_validate({"name": "x", "count": -1, "steps": [{"do": "walk", "metres": -1}]})
     assert str(one_line(info.value, "", "", union_tags={"steps": ("walk",)})) == \
         "steps[0].metres = -1: input should be greater than or equal to 0"
+
+
+def test_problems_lists_every_field_for_a_form() -> None:
+    from smetslab.validation import problems
+
+    with pytest.raises(ValidationError) as info:
+        Plan.model_validate({"name": "p", "count": 13, "tags": ["a", 5]})
+    got = problems(info.value)
+    assert {"field": "tags[1]", "value": 5, "message": "Input should be a valid string"} in got
+    with pytest.raises(ValidationError) as info:
+        Plan.model_validate({"name": "p", "count": 13})
+    assert problems(info.value) == [{"field": "", "value": None, "message": "count = 13: unlucky; any other count"}]

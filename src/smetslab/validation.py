@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from smetslab.errors import InputError
 
-__all__ = ["one_line", "loc_text", "Loc"]
+__all__ = ["one_line", "problems", "loc_text", "Loc"]
 
 Loc = tuple[int | str, ...]
 
@@ -109,3 +109,19 @@ def one_line(exc: ValidationError, what: str, where: str = "", *,
     if loc == () or _names_a_field(msg, path):
         return InputError(f"{head}{msg}{more}")  # a cross-field check already names the field
     return InputError(f"{head}{path}{_shown(value)}: {msg}{more}")
+
+
+def problems(exc: ValidationError) -> list[dict[str, Any]]:
+    """Every problem of ``exc``, one per field, for a form that marks each box: ``{field, value, message}``
+    (``field`` as ``loc_text`` writes it, ``value`` None for a mapping or a list, the message without
+    pydantic's "Value error, " prefix). ``one_line`` is the same wording for one line."""
+    out: list[dict[str, Any]] = []
+    for e in exc.errors(include_url=False):
+        msg = str(e["msg"])
+        for prefix in _PREFIXES:
+            msg = msg.removeprefix(prefix)
+        value = e.get("input")
+        loc = _clean(tuple(e["loc"]), {})
+        out.append({"field": loc_text(loc) if loc else "", "value": None if isinstance(value, dict | list) else value,
+                    "message": msg})
+    return out

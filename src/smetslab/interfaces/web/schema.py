@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from smetslab.fleet.metrics import METRICS
 from smetslab.fleet.scenario import GROUPS, Scenario
 from smetslab.policy.options import OPTIONS
+from smetslab.validation import problems
 
 __all__ = ["scenario_form", "field_errors", "unit_of"]
 
@@ -114,15 +115,6 @@ def scenario_form() -> dict[str, Any]:
             "combine": "join option ids with '+' to combine them, e.g. secmp0037+secmp0032"}
 
 
-def _path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, str) and part.startswith("function-"):
-            continue
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def field_errors(data: Any) -> list[dict[str, Any]]:
     """Every problem pydantic finds in scenario data, one per field: ``{field, value, message}``.
 
@@ -133,13 +125,5 @@ def field_errors(data: Any) -> list[dict[str, Any]]:
     try:
         Scenario.model_validate(data)
     except ValidationError as exc:
-        out = []
-        for e in exc.errors(include_url=False):
-            msg = str(e["msg"])
-            if msg.startswith("Value error, "):
-                msg = msg[len("Value error, "):]
-            value = e.get("input")
-            out.append({"field": _path(tuple(e["loc"])) or "scenario",
-                        "value": None if isinstance(value, dict | list) else value, "message": msg})
-        return out
+        return [{**p, "field": p["field"] or "scenario"} for p in problems(exc)]
     return []
