@@ -25,8 +25,8 @@ from pathlib import Path
 from smetslab.fleet import run
 from smetslab.interfaces.config import load_scenario
 from smetslab.report import build_report
-from smetslab.report._store import read_run
 from smetslab.report.security import run_registers, security_section
+from smetslab.report.store import read_run
 from smetslab.risk import load_catalogue, stability
 
 

@@ -23,8 +23,6 @@ LAYERS: list[set[str]] = [
 ]
 ALLOWED_SAME_LAYER = {("zigbee", "gbcs"), ("fleet", "policy")}
 RANK = {pkg: i for i, layer in enumerate(LAYERS) for pkg in layer}
-# Known, owned by another issue: interfaces reads the report's private store and formatters.
-KNOWN_PRIVATE = {("interfaces", "report._store"), ("interfaces", "report._format")}
 
 
 def _package(path: Path) -> str:
@@ -68,7 +66,7 @@ def test_no_package_imports_another_packages_private_module(path: Path) -> None:
         if parts[1] == me or len(parts) < 3:
             continue
         private = [p for p in parts[2:] if p.startswith("_") and not p.startswith("__")]
-        if private and (me, ".".join(parts[1:3])) not in KNOWN_PRIVATE:
+        if private:
             pytest.fail(f"{path.relative_to(SRC)} imports {module}: private to {parts[1]}")
 
 

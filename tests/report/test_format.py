@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smetslab.report._format import fmt_compact, fmt_delta, fmt_duration, fmt_relative
+from smetslab.report.formatting import fmt_compact, fmt_delta, fmt_duration, fmt_relative
 
 MINUS = "\u2212"
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from synthetic_store import metric_rows, write_store
 
 from smetslab.fleet import METRICS
-from smetslab.report._store import read_run
 from smetslab.report.html import SECTIONS, render_report
 from smetslab.report.national import national_scale, national_text, per_customer
+from smetslab.report.store import read_run
 
 NO_CHARTS = [s for s in SECTIONS if s.__name__ != "_charts_section"]  # the charts take a second each; not tested here
 

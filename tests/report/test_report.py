@@ -20,8 +20,8 @@ from synthetic_store import (
 from smetslab.errors import InputError
 from smetslab.fleet.sensitivity import SensitivityResult, SweepPoint, SweepResult
 from smetslab.report import build_report, ranking
-from smetslab.report._store import read_run
 from smetslab.report.html import scenario_parameters
+from smetslab.report.store import read_run
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 

@@ -10,8 +10,8 @@ from _riskkit import small
 
 from smetslab.fleet import run
 from smetslab.report import build_report
-from smetslab.report._store import read_run
 from smetslab.report.security import pareto_options, render_risk_page, run_registers
+from smetslab.report.store import read_run
 from smetslab.risk.register import OptionRegister, RegisterRow
 
 

@@ -293,7 +293,7 @@ def test_a_run_without_security_parameters_has_no_register_and_says_why(client: 
     import dataclasses
 
     from smetslab.interfaces.web.risk_views import risk_register_view
-    from smetslab.report._store import read_run
+    from smetslab.report.store import read_run
 
     rec = _run(client, auth, options=["baseline", "secmp0032"], replicates=1)
     assert _wait(client, auth, rec["id"])["state"] == "finished"

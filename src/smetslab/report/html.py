@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from smetslab.fleet.sensitivity import DEFAULT_RANK_BY, SensitivityResult, analyse, ranking_rule
-from smetslab.report._format import fmt_delta, fmt_interval, fmt_number, fmt_value
-from smetslab.report._store import StoredRun, is_yearly, read_run
+from smetslab.report.formatting import fmt_delta, fmt_interval, fmt_number, fmt_value
 from smetslab.report.national import national_section
 from smetslab.report.plots import bars_svg, scatter_svg, tornado_svg
 from smetslab.report.ranking import (
@@ -32,6 +31,7 @@ from smetslab.report.ranking import (
     unbeaten,
 )
 from smetslab.report.security import security_section
+from smetslab.report.store import StoredRun, is_yearly, read_run
 from smetslab.report.yearly import yearly_section
 
 __all__ = ["build_report", "render_report", "scenario_parameters", "HARM_METRIC", "SECURITY_METRICS", "SECTIONS",

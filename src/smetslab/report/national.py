@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from smetslab.report._format import fmt_duration, fmt_money, fmt_number
+from smetslab.report.formatting import fmt_duration, fmt_money, fmt_number
 from smetslab.report.ranking import BASELINE, RankedOption
 
 __all__ = ["NationalScale", "national_scale", "national_value", "per_customer", "national_section",

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from smetslab.fleet.sensitivity import SensitivityResult
-from smetslab.report._format import fmt_number, is_money
+from smetslab.report.formatting import fmt_number, is_money
 from smetslab.report.ranking import BASELINE, RankedOption
 
 __all__ = ["scatter_svg", "bars_svg", "tornado_svg", "metric_scale"]

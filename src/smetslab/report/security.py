@@ -14,7 +14,7 @@ from typing import Any
 
 from smetslab.errors import InputError
 from smetslab.fleet.stats import non_dominated
-from smetslab.report._store import StoredRun
+from smetslab.report.store import StoredRun
 from smetslab.risk.catalogue import Catalogue, load_catalogue
 from smetslab.risk.register import BASELINE, OptionRegister, RiskParams, StabilityChange, registers, stability
 from smetslab.risk.scoring import RATINGS, Method

@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from smetslab.report._format import fmt_interval, fmt_value
+from smetslab.report.formatting import fmt_interval, fmt_value
 from smetslab.report.plots import _figure, _style, _svg, metric_scale
 from smetslab.report.ranking import BASELINE, SummaryLike
 

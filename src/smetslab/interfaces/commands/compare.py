@@ -123,7 +123,7 @@ def _check_existing(out_dir: Path, scenario_sha256: str | None, scenario_name: s
         return None
     if not existing_tables(db):  # a run interrupted before it made its tables; locked or foreign: InputError
         return None
-    from smetslab.report._store import read_run_info
+    from smetslab.report.store import read_run_info
 
     info = read_run_info(db)
     stored = info.get("scenario_sha256")
@@ -177,13 +177,13 @@ def _metric_meta(metrics: Mapping[str, Any], metric: str) -> tuple[str, str]:
 
 
 def _short_unit(unit: str) -> str:
-    from smetslab.report._format import is_money
+    from smetslab.report.formatting import is_money
 
     return "£, fleet" if is_money(unit) else unit
 
 
 def _ranked_table(ranked: Sequence[Any], metrics: Mapping[str, Any], rank_by: str, shown: Sequence[str]) -> Table:
-    from smetslab.report._format import fmt_delta, fmt_interval, fmt_value
+    from smetslab.report.formatting import fmt_delta, fmt_interval, fmt_value
     from smetslab.report.ranking import BASELINE
 
     table = Table(show_lines=True, header_style="bold", pad_edge=False)
@@ -233,7 +233,7 @@ def _compact_table(ranked: Sequence[Any], metrics: Mapping[str, Any], rank_by: s
     from rich import box
 
     from smetslab.fleet.sensitivity import total_cost
-    from smetslab.report._format import fmt_compact, fmt_relative
+    from smetslab.report.formatting import fmt_compact, fmt_relative
     from smetslab.report.ranking import BASELINE
 
     table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False, padding=(0, 1),
@@ -399,7 +399,7 @@ def compare(
     from smetslab.fleet.sensitivity import analyse, check_rank_by
     from smetslab.interfaces.config import load_scenario
     from smetslab.report import build_report, ranking
-    from smetslab.report._store import read_run
+    from smetslab.report.store import read_run
 
     metrics = check_rank_by(rank_by)  # before any work: a typo should not cost a run
     target = parse_precision(precision)
@@ -466,7 +466,7 @@ def compare(
 def _check_fixed_count(out_dir: Path, scenario_sha256: str, replicates: int) -> None:
     """``--precision off`` runs exactly the scenario's replicates: refuse a folder holding this scenario run
     to a precision with another count (it cannot shrink, and reusing it would not be what was asked)."""
-    from smetslab.report._store import read_run_info
+    from smetslab.report.store import read_run_info
 
     info = read_run_info(out_dir / RESULTS_FILE)
     if info.get("scenario_sha256") != scenario_sha256:

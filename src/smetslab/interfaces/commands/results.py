@@ -43,7 +43,7 @@ def export(
 ) -> int:
     """Export the metrics, options and run_info tables to Parquet or CSV files."""
     from smetslab.fleet import export as fleet_export
-    from smetslab.report._store import read_run_info
+    from smetslab.report.store import read_run_info
 
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt!r}: not a format; allowed: {', '.join(FORMATS)}")
@@ -70,7 +70,7 @@ def show(
     from smetslab.fleet.sensitivity import check_rank_by
     from smetslab.interfaces.commands.compare import print_ranked_table
     from smetslab.report import ranking
-    from smetslab.report._store import read_run
+    from smetslab.report.store import read_run
 
     metrics = check_rank_by(rank_by)
     stored = read_run(_existing_db(db))
@@ -96,7 +96,7 @@ def report(
     from smetslab.fleet.sensitivity import check_rank_by
     from smetslab.interfaces.commands.compare import SENSITIVITY_FILE, load_sensitivity
     from smetslab.report import build_report
-    from smetslab.report._store import read_run_info
+    from smetslab.report.store import read_run_info
 
     check_rank_by(rank_by)
     _existing_db(db)

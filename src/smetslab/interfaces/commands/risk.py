@@ -53,8 +53,8 @@ def risk(
     from smetslab.fleet import run as fleet_run
     from smetslab.interfaces.commands.compare import RESULTS_FILE, _check_existing, resolve_out_dir
     from smetslab.interfaces.config import load_scenario
-    from smetslab.report._store import read_run
     from smetslab.report.security import render_risk_page, run_registers
+    from smetslab.report.store import read_run
     from smetslab.risk import load_catalogue
     from smetslab.risk.store import write_registers
 

@@ -213,7 +213,7 @@ def _results(request: Request, run_id: str, rank_by: str | None = None,
     from smetslab.fleet.sensitivity import check_rank_by
     from smetslab.interfaces.web.risk_views import risk_register_view
     from smetslab.report import ranking
-    from smetslab.report._store import read_run  # the report's reader: the page shows what the report shows
+    from smetslab.report.store import read_run  # the report's reader: the page shows what the report shows
 
     rec = _record(request, run_id)
     db = _finished_db(request, run_id)
@@ -273,7 +273,7 @@ def risk(run_id: str, request: Request, method: RiskMethod | None = None) -> dic
     ``risk.method``): per option the rating counts, appetite, top risks, heat map, every row and the changes
     against baseline; the options not beaten on harm, cost and risk together."""
     from smetslab.interfaces.web.risk_views import risk_register_view
-    from smetslab.report._store import read_run
+    from smetslab.report.store import read_run
 
     stored = read_run(_finished_db(request, run_id))
     return risk_register_view(stored, method, _sweeps(_runs(request).folder(run_id)))

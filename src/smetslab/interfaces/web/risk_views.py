@@ -16,7 +16,7 @@ from smetslab.risk.register import BASELINE, OptionRegister
 from smetslab.risk.scoring import Method
 
 if TYPE_CHECKING:
-    from smetslab.report._store import StoredRun
+    from smetslab.report.store import StoredRun
 
 __all__ = ["risk_register_view", "TOP_RISKS"]
 
@@ -83,7 +83,7 @@ def _stability(sensitivity: Any, scen: Any, method: Method | None) -> list[dict[
 
 
 def risk_register_view(stored: StoredRun, method: Method | None = None, sensitivity: Any = None) -> dict[str, Any]:
-    """The register of a stored run (``report._store.read_run``), scored with ``method`` (None: the scenario's ``risk.method``);
+    """The register of a stored run (``report.store.read_run``), scored with ``method`` (None: the scenario's ``risk.method``);
     with the run's ``fleet.sensitivity.SensitivityResult``, also the ratings its sweeps move.
 
     ``{"available": False, "reason": ...}`` when the run's scenario has no security parameters (a run of an
