@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import hmac
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -32,6 +33,7 @@ __all__ = [
     "PrivateKey",
     "Certificate",
     "ecdh",
+    "constant_time_equal",
     "kdf_one_step_sha256",
     "gcm_tag",
     "gcm_encrypt",
@@ -68,6 +70,11 @@ _ECDSA = ec.ECDSA(_SHA256)
 # so a seeded emulation produces the same GBCS bytes and event log on every run (and no nonce RNG can
 # leak the key). Verifiers cannot tell the difference: it is ordinary ECDSA.
 _ECDSA_SIGN = ec.ECDSA(_SHA256, deterministic_signing=True)
+
+
+def constant_time_equal(a: bytes, b: bytes) -> bool:
+    """``a == b`` in time independent of where they differ (checking a MAC must not leak its bytes)."""
+    return hmac.compare_digest(a, b)
 
 
 def ecdh(private: PrivateKey, public: PublicKey) -> bytes:

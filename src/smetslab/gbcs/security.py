@@ -25,7 +25,6 @@ Verification raises ``AuthenticationError`` (never returns False); a missing key
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -129,7 +128,7 @@ def compute_mac(apdu: GeneralSigning, keystore: Keystore, acb: EUI64 | str | byt
 def _verify_mac_raw(apdu: GeneralSigning, apdu_bytes: bytes, mac: bytes, keystore: Keystore,
                     acb: EUI64 | str | bytes) -> None:
     expected = _mac(mac_key(apdu, keystore, acb), apdu.originator, apdu_bytes)
-    if not hmac.compare_digest(expected, mac):
+    if not crypto.constant_time_equal(expected, mac):
         raise AuthenticationError("MAC")
 
 

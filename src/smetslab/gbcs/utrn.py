@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import hmac
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -380,6 +379,6 @@ def verify(keystore: Keystore, code: str, *, supplier: EUI64 | str, meter: EUI64
             # carries the code's ctr10, whatever the MAC.
             raise AuthenticationError("UTRN")
     expected = _mac32(_z(keystore, s, m), s, m, full, fields.hi32)
-    if not hmac.compare_digest(expected, fields.mac32.to_bytes(4, "big")):
+    if not crypto.constant_time_equal(expected, fields.mac32.to_bytes(4, "big")):
         raise AuthenticationError("UTRN")
     return VerifiedUTRN(decoded=fields, supplier=s, meter=m, counter=full)
