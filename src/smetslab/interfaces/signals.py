@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
+from typing import Any
 
 __all__ = ["Interrupted", "SignalState", "handled", "exit_code", "signal_name", "set_resume_hint", "message",
            "exit_on_signal"]
@@ -47,6 +48,7 @@ class SignalState:
 
     signum: int | None = None
     resume_hint: str | None = None
+    again: bool = False  # the interruption was swallowed (see ``handled``): raise it once more
 
 
 _current: SignalState | None = None
@@ -91,17 +93,36 @@ def handled() -> Iterator[SignalState]:
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         if state.signum is not None:
+            if state.again:  # the first one was swallowed: this is it, raised once more
+                state.again = False
+                raise Interrupted(state.signum)
             return  # a second Ctrl-C while we clean up: already on our way out
         state.signum = signum
         raise Interrupted(signum)
+
+    # A handler's exception lands wherever Python happens to be, and in a weakref callback, a __del__ or a
+    # GC callback an exception cannot propagate: Python prints "Exception ignored in ..." with a traceback
+    # and carries on. An Interrupted swallowed there is not printed; the same signal is sent to ourselves
+    # again from a helper thread (so it arrives after the callback, not inside it), and the handler raises
+    # it once more: the command still stops, and says so in one line.
+    hook_before = sys.unraisablehook
+
+    def on_unraisable(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, Interrupted) and state.signum is not None:
+            state.again = True
+            threading.Timer(0.001, os.kill, (os.getpid(), state.signum)).start()
+            return
+        hook_before(unraisable)
 
     previous = {s: signal.getsignal(s) for s in _HANDLED}
     outer, _current = _current, state
     for s in _HANDLED:
         signal.signal(s, on_signal)
+    sys.unraisablehook = on_unraisable
     try:
         yield state
     finally:
+        sys.unraisablehook = hook_before
         _current = outer
         if state.signum is None:  # after a signal ours stay: a second Ctrl-C must not raise on the way out
             for s, h in previous.items():
