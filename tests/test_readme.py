@@ -16,7 +16,8 @@ fresh clone. Rules:
   quick starts (docs/compare.md, report.md, stories.md); the rest of the README runs in CI.
 
 The commands write under ``runs/`` in the copy (the README says so; git ignores it); the checkout itself is
-never written to.
+never written to. The copy leaves out ``.git``; a fresh clone has its history, so the commands see this
+repository's through ``GIT_DIR`` (only read: ``bench/premises_speedup.py --before <commit>`` runs ``git archive``).
 """
 
 from __future__ import annotations
@@ -127,6 +128,10 @@ def _run_all(clone: Path, commands: list[Command]) -> None:
     env["PYTHONPATH"] = str(clone / "src") + os.pathsep + env.get("PYTHONPATH", "")
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env.pop("COLUMNS", None)
+    git_dir = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--absolute-git-dir"],
+                             capture_output=True, text=True)
+    if git_dir.returncode == 0:
+        env["GIT_DIR"] = git_dir.stdout.strip()
     before = {p.name for p in clone.iterdir()}
     ran = 0
     for c in commands:
